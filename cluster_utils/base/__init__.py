@@ -1,0 +1,1 @@
+"""Things shared by the job side and the runner side: constants, settings loading, job-file protocol."""

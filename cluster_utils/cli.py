@@ -1,0 +1,143 @@
+"""The ``cluster-utils`` command: grid-search, optimize, report, status."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from cluster_utils._version import __version__
+
+EXIT_CONFIG_ERROR = 2
+
+OVERRIDES_HELP = (
+    "settings that replace those of the config file, as dotted.key=<Python literal>, e.g. "
+    "'optimization_procedure_name=\"foo\"' or fixed_params.lr=0.01 (strings need quotes)"
+)
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", type=Path, help="the config file (JSON, YAML or TOML)")
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help=OVERRIDES_HELP)
+    parser.add_argument(
+        "--profile",
+        help="where jobs run: local, slurm, htcondor or a Snakemake profile directory "
+        "(default: the detected cluster, as in 3.0, or local)",
+    )
+    parser.add_argument(
+        "--force-local",
+        action="store_true",
+        help="run on this machine even when a cluster is detected",
+    )
+    parser.add_argument(
+        "--cores", type=int, help="at most this many cores for local jobs (default: all)"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show Snakemake's own output"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cluster-utils",
+        description="Grid searches and hyperparameter optimization of job scripts on Slurm, "
+        "HTCondor or this machine, run by Snakemake.",
+    )
+    parser.add_argument("--version", action="version", version=f"cluster_utils {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grid = commands.add_parser(
+        "grid-search",
+        help="run every setting of a grid (hyperparam_list x restarts)",
+        description="Run a grid search. Running the same command again re-runs only failed "
+        "and missing jobs.",
+    )
+    _add_run_options(grid)
+    grid.add_argument(
+        "-n", "--dry-run", action="store_true", help="plan the jobs and show what would run"
+    )
+    grid.add_argument(
+        "--snakemake-args",
+        nargs=argparse.REMAINDER,
+        default=[],
+        help="everything after this is passed to snakemake unchanged",
+    )
+
+    optimize = commands.add_parser(
+        "optimize",
+        help="hyperparameter optimization (CEM, nevergrad, grid) in batches of jobs",
+        description="Run a hyperparameter optimization. Running the same command again "
+        "continues where it stopped.",
+    )
+    _add_run_options(optimize)
+    optimize.add_argument(
+        "--force",
+        action="store_true",
+        help="continue a run even though its config changed",
+    )
+
+    report = commands.add_parser("report", help="write the PDF report of a results directory")
+    report.add_argument("results_dir", type=Path, help="the experiment directory")
+    report.add_argument("output", type=Path, nargs="?", help="the PDF to write")
+    report.add_argument("--force", action="store_true", help="overwrite an existing output")
+
+    status = commands.add_parser(
+        "status", help="list failed jobs with reasons, running and pending ones"
+    )
+    status.add_argument("results_dir", type=Path, help="the experiment directory")
+    status.add_argument(
+        "--all", action="store_true", help="list every job, not only unfinished ones"
+    )
+    return parser
+
+
+def _setup_logging() -> None:
+    level = os.environ.get("CLUSTER_UTILS_LOG_LEVEL", "warning").upper()
+    logging.basicConfig(format="%(levelname)s: %(message)s", level=getattr(logging, level, 30))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging()
+    from cluster_utils.command_errors import handle_errors
+
+    with handle_errors() as outcome:
+        outcome.code = _dispatch(args)
+    return outcome.code
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "grid-search":
+        from cluster_utils.grid.driver import GridSearchOptions, run_grid_search
+
+        return run_grid_search(
+            GridSearchOptions(
+                config_file=args.config,
+                overrides=args.overrides,
+                profile=args.profile,
+                dry_run=args.dry_run,
+                cores=args.cores,
+                force_local=args.force_local,
+                snakemake_args=args.snakemake_args,
+                verbose=args.verbose,
+            )
+        )
+    if args.command == "optimize":
+        from cluster_utils.optimization_driver import run_optimization_command
+
+        return run_optimization_command(args)
+    if args.command == "report":
+        from cluster_utils.scripts.generate_report import generate_report_command
+
+        return generate_report_command(args.results_dir, args.output, force=args.force)
+    if args.command == "status":
+        from cluster_utils.run_status import print_status
+
+        return print_status(args.results_dir, show_all=args.all)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

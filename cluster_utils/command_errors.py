@@ -1,0 +1,55 @@
+"""Turning known errors into one clear message and an exit code (2 for bad config/input)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+EXIT_ERROR = 1
+EXIT_CONFIG_ERROR = 2
+
+
+@dataclass
+class Outcome:
+    code: int = 0
+
+
+def _known_errors() -> dict[type[BaseException], int]:
+    from cluster_utils.base.settings import SettingsError
+    from cluster_utils.config.validation import ConfigError
+    from cluster_utils.execution_profiles import ProfileError
+    from cluster_utils.git_checkout import GitCheckoutError
+    from cluster_utils.grid.expansion import GridError
+    from cluster_utils.snakemake_run import RunLockedError
+
+    return {
+        SettingsError: EXIT_CONFIG_ERROR,
+        ConfigError: EXIT_CONFIG_ERROR,
+        GridError: EXIT_CONFIG_ERROR,
+        ProfileError: EXIT_CONFIG_ERROR,
+        GitCheckoutError: EXIT_ERROR,
+        RunLockedError: EXIT_ERROR,
+    }
+
+
+@contextmanager
+def handle_errors() -> Iterator[Outcome]:
+    outcome = Outcome()
+    try:
+        yield outcome
+    except FileNotFoundError as error:
+        print(f"error: {error.filename or error}: no such file", file=sys.stderr)
+        outcome.code = EXIT_CONFIG_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        outcome.code = 130
+    except Exception as error:
+        for error_type, code in _known_errors().items():
+            if isinstance(error, error_type):
+                for line in str(error).splitlines() or [type(error).__name__]:
+                    print(f"error: {line}", file=sys.stderr)
+                outcome.code = code
+                return
+        raise

@@ -1,0 +1,67 @@
+"""Choosing where jobs run: a Snakemake profile (local, slurm, htcondor or a directory)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from cluster_utils.workflow_files import profile_dir
+
+BUNDLED_PROFILES = ("local", "slurm", "htcondor")
+
+
+class ProfileError(ValueError):
+    pass
+
+
+def resolve_profile(name_or_path: str) -> Path:
+    if name_or_path in BUNDLED_PROFILES:
+        return profile_dir(name_or_path)
+    path = Path(name_or_path)
+    if (path / "config.yaml").is_file() or (path / "config.v8+.yaml").is_file():
+        return path.resolve()
+    raise ProfileError(
+        f"profile {name_or_path!r} is neither one of {', '.join(BUNDLED_PROFILES)} nor a directory "
+        "holding a Snakemake profile (config.yaml)"
+    )
+
+
+def detect_cluster() -> str | None:
+    """The cluster system found on this machine, as 3.0 detected it (by its submit command)."""
+    if shutil.which("sbatch"):
+        return "slurm"
+    if shutil.which("condor_submit_bid") or shutil.which("condor_submit"):
+        return "htcondor"
+    return None
+
+
+def choose_profile(
+    explicit: str | None,
+    *,
+    force_local: bool,
+    run_locally: bool | None,
+    interactive: bool,
+) -> tuple[Path, str]:
+    """Return the profile directory and a one-line explanation of the choice."""
+    if force_local:
+        return resolve_profile("local"), "running locally (--force-local)"
+    if explicit:
+        return resolve_profile(explicit), f"using profile {explicit}"
+    if run_locally:
+        return resolve_profile("local"), "running locally (local_run/run_local is true)"
+    cluster = detect_cluster()
+    if cluster:
+        return resolve_profile(cluster), f"{cluster} detected, submitting jobs to it"
+    if run_locally is False:
+        raise ProfileError(
+            "no cluster found (neither sbatch nor condor_submit on PATH) and local_run/run_local "
+            "is false; pass --profile local or --force-local to run on this machine"
+        )
+    if interactive:
+        answer = input("No cluster detected. Run the jobs on this machine? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            raise ProfileError("not running: no cluster detected and local run declined")
+    else:
+        print("cluster_utils: no cluster detected; running on this machine", file=sys.stderr)
+    return resolve_profile("local"), "no cluster detected, running locally"

@@ -1,0 +1,116 @@
+"""Paths inside an experiment directory (see docs/results_layout.md): the one place that names them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cluster_utils.base import constants
+
+INTERNAL_DIR = ".cluster_utils"
+STATUS_NAMES = ("running", "succeeded", "failed")
+
+
+@dataclass(frozen=True)
+class ExperimentLayout:
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | Path) -> ExperimentLayout:
+        return cls(Path(root).resolve())
+
+    # results a user reads
+    @property
+    def all_data_csv(self) -> Path:
+        return self.root / constants.FULL_DF_FILE
+
+    @property
+    def reduced_data_csv(self) -> Path:
+        return self.root / constants.REDUCED_DF_FILE
+
+    @property
+    def jobs_csv(self) -> Path:
+        return self.root / "jobs.csv"
+
+    @property
+    def failures_csv(self) -> Path:
+        return self.root / "failures.csv"
+
+    @property
+    def run_log(self) -> Path:
+        return self.root / "cluster_run.log"
+
+    @property
+    def metadata_json(self) -> Path:
+        return self.root / constants.METADATA_FILE
+
+    @property
+    def settings_json(self) -> Path:
+        return self.root / constants.JSON_SETTINGS_FILE
+
+    @property
+    def working_directories(self) -> Path:
+        return self.root / "working_directories"
+
+    @property
+    def best_jobs(self) -> Path:
+        return self.root / "best_jobs"
+
+    def working_dir(self, job_id: int | str) -> Path:
+        return self.working_directories / str(job_id)
+
+    # runner-side files of one job
+    @property
+    def jobs_dir(self) -> Path:
+        return self.root / "jobs"
+
+    def job_dir(self, job_id: int | str) -> Path:
+        return self.jobs_dir / str(job_id)
+
+    def params_file(self, job_id: int | str) -> Path:
+        return self.job_dir(job_id) / "params.json"
+
+    def state_file(self, job_id: int | str) -> Path:
+        return self.job_dir(job_id) / "state.json"
+
+    def stdout_file(self, job_id: int | str) -> Path:
+        return self.job_dir(job_id) / "stdout.log"
+
+    def stderr_file(self, job_id: int | str) -> Path:
+        return self.job_dir(job_id) / "stderr.log"
+
+    def done_marker(self, job_id: int | str) -> Path:
+        return self.job_dir(job_id) / "done"
+
+    # internal
+    @property
+    def internal(self) -> Path:
+        return self.root / INTERNAL_DIR
+
+    @property
+    def launch_spec(self) -> Path:
+        return self.internal / "launch.json"
+
+    @property
+    def plan_file(self) -> Path:
+        return self.internal / "plan.json"
+
+    @property
+    def id_registry(self) -> Path:
+        return self.internal / "job_ids.json"
+
+    @property
+    def abort_file(self) -> Path:
+        return self.internal / "abort"
+
+    @property
+    def run_lock(self) -> Path:
+        return self.internal / "run.lock"
+
+    @property
+    def snakemake_log(self) -> Path:
+        return self.internal / "snakemake.log"
+
+    def status_dir(self, status: str) -> Path:
+        """Directory of empty marker files, one per job in that status (cheap counting)."""
+        return self.internal / "status" / status

@@ -1,0 +1,54 @@
+"""Load a grid_search / hp_optimization config: file + command-line overrides, validated.
+
+Relative paths in the config are resolved against the directory the command was started from
+(3.0 put a relative results_dir under $HOME, which surprised people).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from cluster_utils.base.settings import (
+    apply_overrides,
+    evaluate_dynamic,
+    load_settings_file,
+    parse_overrides,
+)
+from cluster_utils.config.validation import validate_config
+
+Kind = Literal["grid_search", "hp_optimization"]
+
+
+def load_experiment_settings(
+    config_file: str | os.PathLike[str], overrides: list[str], kind: Kind
+) -> dict[str, Any]:
+    """Read, override, evaluate and validate; raises SettingsError or ConfigError."""
+    settings = load_settings_file(Path(config_file), dynamic=False)
+    apply_overrides(settings, parse_overrides(overrides))
+    return prepare_settings(settings, kind)
+
+
+def prepare_settings(settings: dict[str, Any], kind: Kind) -> dict[str, Any]:
+    """Evaluate what can be evaluated now (per-job templates stay) and validate."""
+    return validate_config(evaluate_dynamic(settings, strict=False), kind)
+
+
+def experiment_directory(settings: dict[str, Any], start_dir: Path) -> Path:
+    results_dir = Path(os.path.expanduser(os.path.expandvars(str(settings["results_dir"]))))
+    if not results_dir.is_absolute():
+        results_dir = start_dir / results_dir
+    return (results_dir / str(settings["optimization_procedure_name"])).resolve()
+
+
+def run_locally_setting(settings: dict[str, Any]) -> bool | None:
+    """3.0's ``local_run`` (grid) / ``optimization_setting.run_local`` (hpo); both spellings."""
+    for key in ("local_run", "run_local"):
+        if settings.get(key) is not None:
+            return bool(settings[key])
+    opt = settings.get("optimization_setting") or {}
+    for key in ("run_local", "local_run"):
+        if opt.get(key) is not None:
+            return bool(opt[key])
+    return None

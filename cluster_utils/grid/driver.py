@@ -1,0 +1,89 @@
+"""``cluster-utils grid-search``: plan the grid, run it through Snakemake, summarise."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from cluster_utils.execution_profiles import choose_profile
+from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment_settings import (
+    experiment_directory,
+    load_experiment_settings,
+    run_locally_setting,
+)
+from cluster_utils.grid.planning import plan_grid_search, start_run
+from cluster_utils.grid.run_report import print_run_summary
+from cluster_utils.progress_display import ProgressDisplay
+from cluster_utils.snakemake_run import acquire_run_lock, run_snakemake, snakemake_argv, tail_of
+
+logger = logging.getLogger("cluster_utils")
+
+
+@dataclass
+class GridSearchOptions:
+    config_file: Path
+    overrides: list[str]
+    profile: str | None = None
+    dry_run: bool = False
+    cores: int | None = None
+    force_local: bool = False
+    snakemake_args: list[str] | None = None
+    verbose: bool = False
+
+
+def run_grid_search(options: GridSearchOptions) -> int:
+    start_dir = Path.cwd()
+    settings = load_experiment_settings(options.config_file, options.overrides, "grid_search")
+    interactive = sys.stdin.isatty() and not settings.get("no_user_interaction", False)
+    profile, why = choose_profile(
+        options.profile,
+        force_local=options.force_local,
+        run_locally=run_locally_setting(settings),
+        interactive=interactive,
+    )
+    layout = ExperimentLayout.at(experiment_directory(settings, start_dir))
+    layout.root.mkdir(parents=True, exist_ok=True)
+    lock = acquire_run_lock(layout)
+    try:
+        plan = plan_grid_search(settings, start_dir, layout)
+        print(
+            f"cluster_utils: grid search '{settings['optimization_procedure_name']}': "
+            f"{len(plan.job_ids)} jobs, {why}\n  experiment directory: {layout.root}",
+            file=sys.stderr,
+        )
+        if plan.newly_loaded:
+            print(f"  loaded existing results of {plan.newly_loaded} jobs", file=sys.stderr)
+        start_run(layout)
+        cores = options.cores
+        if cores is None and profile.name == "local":
+            max_cpus = (settings.get("cluster_requirements") or {}).get("max_cpus")
+            cores = int(max_cpus) if max_cpus else None
+        argv = snakemake_argv(
+            layout,
+            profile,
+            cores=cores,
+            dry_run=options.dry_run,
+            extra=options.snakemake_args,
+        )
+        if options.dry_run:
+            return run_snakemake(argv, layout, log_to_console=True)
+        display = ProgressDisplay(layout, plan.job_ids)
+        code = run_snakemake(argv, layout, on_tick=display.update, log_to_console=options.verbose)
+        display.close()
+        summary = print_run_summary(layout, plan.job_ids)
+        if code == 130:
+            print("cluster_utils: interrupted; run the same command to continue", file=sys.stderr)
+            return 130
+        if code != 0 and not summary.failures:
+            print(
+                f"cluster_utils: Snakemake exited with code {code}; its log "
+                f"({layout.snakemake_log}) ends with:\n{tail_of(layout.snakemake_log)}",
+                file=sys.stderr,
+            )
+            return code
+        return 0 if summary.counts["succeeded"] == summary.total else 1
+    finally:
+        lock.close()

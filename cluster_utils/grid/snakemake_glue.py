@@ -1,0 +1,96 @@
+"""What the Snakefile needs from the package, so the rules themselves stay thin.
+
+Two ways in:
+- from the CLI (``cluster-utils grid-search``): the CLI has planned the run and passes
+  ``--config cluster_utils_experiment=<experiment dir>``; the Snakefile only reads the plan.
+- from a checkout (``snakemake --profile profiles/local``): ``config`` is the grid config itself
+  (``config/config.yaml``); it is validated and planned here, relative to the current directory.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.grid.planning import plan_grid_search, read_plan
+
+EXPERIMENT_CONFIG_KEY = "cluster_utils_experiment"
+
+
+@dataclass(frozen=True)
+class GridWorkflow:
+    layout: ExperimentLayout
+    job_ids: list[int]
+    settings: dict[str, Any]
+
+    @property
+    def experiment_dir(self) -> str:
+        return str(self.layout.root)
+
+    @property
+    def shell_experiment_dir(self) -> str:
+        return shlex.quote(self.experiment_dir)
+
+    @property
+    def shell_python(self) -> str:
+        return shlex.quote(sys.executable)
+
+    def done_marker_pattern(self) -> str:
+        return str(self.layout.jobs_dir / "{job_id}" / "done")
+
+    def done_markers(self) -> list[str]:
+        return [str(self.layout.done_marker(job_id)) for job_id in self.job_ids]
+
+    def threads(self) -> int:
+        return int((self.settings.get("cluster_requirements") or {}).get("request_cpus", 1) or 1)
+
+    def resources(self) -> dict[str, Any]:
+        return rule_resources(self.settings.get("cluster_requirements") or {})
+
+    def report_file(self) -> str | None:
+        if self.settings.get("generate_report", "never") == "never":
+            return None
+        return str(self.layout.root / GRID_REPORT_NAME)
+
+    def targets(self) -> list[str]:
+        report = self.report_file()
+        return [str(self.layout.all_data_csv), *([report] if report else [])]
+
+
+GRID_REPORT_NAME = "report.pdf"
+
+
+def rule_resources(cluster_requirements: dict[str, Any]) -> dict[str, Any]:
+    """Snakemake resources for every backend at once; each executor reads only its own keys."""
+    resources: dict[str, Any] = {}
+    for module_name in ("slurm", "htcondor"):
+        try:
+            module = __import__(f"cluster_utils.backends.{module_name}", fromlist=["_"])
+        except ImportError:
+            continue
+        resources.update(module.snakemake_resources(cluster_requirements))
+    resources.pop("threads", None)
+    return resources
+
+
+def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
+    if EXPERIMENT_CONFIG_KEY in config:
+        layout = ExperimentLayout.at(config[EXPERIMENT_CONFIG_KEY])
+        plan = read_plan(layout)
+        if plan is None:
+            raise RuntimeError(f"no planned grid search in {layout.root}")
+        with open(layout.settings_json) as f:
+            settings = json.load(f)
+        return GridWorkflow(layout, list(plan["job_ids"]), settings)
+
+    from cluster_utils.experiment_settings import experiment_directory, prepare_settings
+
+    settings = prepare_settings(dict(config), "grid_search")
+    layout = ExperimentLayout.at(experiment_directory(settings, start_dir))
+    plan = plan_grid_search(settings, start_dir, layout)
+    return GridWorkflow(layout, plan.job_ids, settings)

@@ -1,0 +1,1 @@
+"""Collecting job results into the experiment's tables (all_data.csv, jobs.csv, failures.csv)."""

@@ -1,0 +1,130 @@
+"""Merge every job's parameters and metrics into ``all_data.csv``; list failures in ``failures.csv``.
+
+Reads only files (params.json, metrics.csv, state.json), so it can run at any time: after the
+run, from Snakemake's ``onerror`` handler, or while jobs are still running.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cluster_utils.base import constants
+from cluster_utils.base.settings import flatten_dict
+from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.runner import job_state
+
+
+@dataclass
+class RunSummary:
+    counts: Counter[str] = field(default_factory=Counter)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _number(text: str) -> Any:
+    try:
+        value = int(text)
+    except ValueError:
+        try:
+            value = float(text)
+        except ValueError:
+            return {"True": True, "False": False}.get(text, text)
+    return value
+
+
+def read_metrics(path: Path) -> dict[str, Any] | None:
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f))
+    except FileNotFoundError:
+        return None
+    if len(rows) < 2:
+        return None
+    return {name: _number(value) for name, value in zip(rows[0], rows[1], strict=False)}
+
+
+def read_params(layout: ExperimentLayout, job_id: int) -> dict[str, Any]:
+    with open(layout.params_file(job_id)) as f:
+        return json.load(f)
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], first_columns: list[str] = ()) -> None:
+    columns = list(first_columns)
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _csv_value(v) for k, v in row.items()})
+    os.replace(tmp, path)
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return value
+
+
+def collect_results(layout: ExperimentLayout, job_ids: list[int]) -> RunSummary:
+    """Write all_data.csv, failures.csv and jobs.csv (with status) for ``job_ids``."""
+    summary = RunSummary()
+    data_rows: list[dict[str, Any]] = []
+    job_rows: list[dict[str, Any]] = []
+    param_columns: list[str] = []
+    for job_id in job_ids:
+        state = job_state.load_state(layout, job_id)
+        params = flatten_dict(read_params(layout, job_id))
+        status = state.status
+        metrics = None
+        if status == job_state.SUCCEEDED:
+            metrics = read_metrics(layout.working_dir(job_id) / constants.CLUSTER_METRIC_FILE)
+            if metrics is None:
+                status = job_state.FAILED
+                state.reason = "metrics.csv is missing or empty"
+        summary.counts[status] += 1
+        job_rows.append({constants.ID: job_id, "status": status, "reason": state.reason or "",
+                         "resumes": state.resumes, **params})
+        if metrics is not None:
+            for key in params:
+                if key not in param_columns:
+                    param_columns.append(key)
+            data_rows.append({**params, **metrics, constants.ID: job_id})
+        elif status == job_state.FAILED:
+            failure = {
+                constants.ID: job_id,
+                "reason": state.reason or "unknown",
+                "return_code": "" if state.return_code is None else state.return_code,
+                "stderr_tail": state.stderr_tail or "",
+                "stderr_log": str(layout.stderr_file(job_id)),
+            }
+            summary.failures.append(failure)
+
+    _write_csv(layout.all_data_csv, data_rows, param_columns)
+    _write_csv(
+        layout.failures_csv,
+        summary.failures,
+        [constants.ID, "reason", "return_code", "stderr_tail", "stderr_log"],
+    )
+    _write_csv(layout.jobs_csv, job_rows, [constants.ID, "status", "reason", "resumes"])
+    return summary
+
+
+def planned_job_ids(layout: ExperimentLayout) -> list[int]:
+    with open(layout.plan_file) as f:
+        return list(json.load(f)["job_ids"])

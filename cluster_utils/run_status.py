@@ -1,0 +1,67 @@
+"""``cluster-utils status RESULTS_DIR``: what finished, what failed and why, what still runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from cluster_utils.base.job_protocol import read_progress
+from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.runner import job_state
+
+
+def _job_ids(layout: ExperimentLayout) -> list[int]:
+    try:
+        with open(layout.plan_file) as f:
+            return list(json.load(f)["job_ids"])
+    except FileNotFoundError:
+        if not layout.jobs_dir.is_dir():
+            raise FileNotFoundError(
+                2, "not a cluster_utils results directory", str(layout.root)
+            ) from None
+        return sorted(int(p.name) for p in layout.jobs_dir.iterdir() if p.name.isdigit())
+
+
+def print_status(results_dir: Path, *, show_all: bool = False) -> int:
+    layout = ExperimentLayout.at(results_dir)
+    job_ids = _job_ids(layout)
+    by_status: dict[str, list[job_state.JobState]] = {}
+    for job_id in job_ids:
+        state = job_state.load_state(layout, job_id)
+        by_status.setdefault(state.status, []).append(state)
+    counts = {name: len(states) for name, states in by_status.items()}
+    print(
+        f"{layout.root}: {len(job_ids)} jobs: "
+        + ", ".join(
+            f"{counts.get(name, 0)} {name}"
+            for name in (job_state.SUCCEEDED, job_state.FAILED, job_state.RUNNING, job_state.PENDING)
+        )
+    )
+    if layout.abort_file.exists():
+        print(f"aborted: {layout.abort_file.read_text().strip()}")
+    for state in by_status.get(job_state.FAILED, []):
+        print(f"failed  job {state.id}: {state.reason}")
+        for line in (state.stderr_tail or "").splitlines()[-5:]:
+            print(f"            {line}")
+        print(f"            logs: {layout.job_dir(state.id)}")
+    now = time.time()
+    for state in by_status.get(job_state.RUNNING, []):
+        started = state.attempts[-1].start if state.attempts else now
+        progress = read_progress(layout.working_dir(state.id)) or {}
+        fraction = progress.get("fraction_finished")
+        done = f", {fraction:.0%} done" if fraction else ""
+        print(
+            f"running job {state.id} on {state.hostname} for {int(now - started)} s{done}"
+            + (f" (resumed {state.resumes}x)" if state.resumes else "")
+        )
+    pending = by_status.get(job_state.PENDING, [])
+    if pending:
+        ids = ", ".join(str(s.id) for s in pending[:20]) + (" ..." if len(pending) > 20 else "")
+        print(f"pending {len(pending)} jobs: {ids}")
+    if show_all:
+        for state in by_status.get(job_state.SUCCEEDED, []):
+            print(f"done    job {state.id}" + (f" (resumed {state.resumes}x)" if state.resumes else ""))
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,4 @@
+"""The job runner: what a Snakemake job executes to run one job script (``python -m cluster_utils.runner``).
+
+It stays light (stdlib only) because it starts once per job.
+"""

@@ -1,0 +1,202 @@
+"""Lifecycle of one job: run its script (again after each resume request) and record the outcome.
+
+A job succeeds when its script exits 0 and has written ``metrics.csv`` during this run. Anything
+else -- a non-zero exit, a signal, no metrics -- is a failure with a reason and the tail of the
+job's stderr, both kept in ``jobs/<id>/state.json``. Exit code 3 (``exit_for_resume``) starts the
+script again with the same parameters and working directory and is not a failure.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+from cluster_utils.base import constants, job_protocol
+from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.launch_spec import LaunchSpec
+from cluster_utils.runner import job_state
+from cluster_utils.runner.job_state import Attempt, JobState
+from cluster_utils.runner.process import AttemptRunner, Interrupted, job_argv, job_environment
+from cluster_utils.runner.resume import scheduler_resume_exit_code
+
+EXIT_FAILED = 1
+#: exit code of a job that was not started because the run was aborted
+EXIT_ABORTED = 75
+STDERR_TAIL_LINES = 20
+#: 3.0's abort rule: stop when failed > successful + running + ABORT_MARGIN
+ABORT_MARGIN = 5
+
+
+def read_tail(path: Path, lines: int = STDERR_TAIL_LINES, max_bytes: int = 16384) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - max_bytes))
+            data = f.read()
+    except FileNotFoundError:
+        return ""
+    return "\n".join(data.decode(errors="replace").splitlines()[-lines:])
+
+
+def describe_exit(return_code: int) -> str:
+    if return_code < 0:
+        try:
+            name = signal.Signals(-return_code).name
+        except ValueError:
+            name = str(-return_code)
+        return f"killed by signal {name}"
+    return f"exited with code {return_code}"
+
+
+class JobRunner:
+    def __init__(self, experiment_dir: Path, job_id: int) -> None:
+        self.layout = ExperimentLayout.at(experiment_dir)
+        self.job_id = job_id
+        self.working_dir = self.layout.working_dir(job_id)
+        self.metrics_file = self.working_dir / constants.CLUSTER_METRIC_FILE
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _log(self, message: str, level: str = "INFO") -> None:
+        job_state.log_line(self.layout, message, level)
+
+    def _finished_before(self, state: JobState) -> bool:
+        return state.status == job_state.SUCCEEDED and self.metrics_file.is_file()
+
+    def _mark_done(self) -> None:
+        self.layout.done_marker(self.job_id).touch()
+
+    def _abort_reason(self) -> str | None:
+        try:
+            return self.layout.abort_file.read_text().strip() or "run aborted"
+        except FileNotFoundError:
+            return None
+
+    def _check_abort_rule(self) -> None:
+        counts = job_state.count_status(self.layout)
+        failed, ok, running = counts["failed"], counts["succeeded"], counts["running"]
+        if failed > ok + running + ABORT_MARGIN:
+            message = (
+                f"Too many ({failed}) jobs failed (successful: {ok}, running: {running}); "
+                "no further jobs are started. Fix the problem and run the same command again: "
+                "only failed and missing jobs will run."
+            )
+            job_protocol.atomic_write_text(self.layout.abort_file, message + "\n")
+
+    def _fail(self, state: JobState, reason: str, return_code: int | None) -> int:
+        tail = read_tail(self.layout.stderr_file(self.job_id))
+        state.status = job_state.FAILED
+        state.reason = reason
+        state.return_code = return_code
+        state.stderr_tail = tail
+        job_state.save_state(self.layout, state)
+        self._log(f"Job {self.job_id} failed: {reason}. Considering job failed.", "WARNING")
+        shown = "\n".join(f"    {line}" for line in tail.splitlines()) or "    (stderr is empty)"
+        print(
+            f"cluster_utils: job {self.job_id} failed: {reason}\n"
+            f"  logs: {self.layout.job_dir(self.job_id)}/stderr.log\n"
+            f"  last lines of stderr:\n{shown}",
+            file=sys.stderr,
+            flush=True,
+        )
+        self._check_abort_rule()
+        return EXIT_FAILED
+
+    # -- main ------------------------------------------------------------------------------
+    def run(self) -> int:
+        job_dir = self.layout.job_dir(self.job_id)
+        job_dir.mkdir(parents=True, exist_ok=True)
+        # One runner per job at a time: an orphan from a killed run finishes first.
+        with open(job_dir / "lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._run_locked()
+
+    def _run_locked(self) -> int:
+        state = job_state.load_state(self.layout, self.job_id)
+        if self._finished_before(state):
+            self._mark_done()
+            print(f"cluster_utils: job {self.job_id} already finished; not run again", flush=True)
+            return 0
+        abort = self._abort_reason()
+        if abort:
+            print(f"cluster_utils: job {self.job_id} not started: {abort}", file=sys.stderr)
+            return EXIT_ABORTED
+
+        with open(self.layout.launch_spec) as f:
+            spec = LaunchSpec.from_json(json.load(f))
+        env = job_environment(spec, self.job_id)
+        hostname = socket.gethostname()
+        runner = AttemptRunner(
+            spec, env, self.layout.stdout_file(self.job_id), self.layout.stderr_file(self.job_id)
+        )
+        if not state.attempts:
+            self._log(f"Job with id {self.job_id} submitted.")
+        run_started = time.time()
+        state.reason = state.return_code = state.stderr_tail = None
+        try:
+            if spec.pre_job_script:
+                code = runner.run([spec.pre_job_script])
+                if code != 0:
+                    return self._fail(state, f"pre_job_script {describe_exit(code)}", code)
+            argv = job_argv(spec, self.layout.params_file(self.job_id))
+            while True:
+                attempt = Attempt(start=time.time(), hostname=hostname)
+                state.attempts.append(attempt)
+                state.status = job_state.RUNNING
+                state.hostname = hostname
+                job_state.save_state(self.layout, state)
+                self._log(f"Job {self.job_id} started on hostname {hostname}")
+                code = runner.run(argv)
+                attempt.end = time.time()
+                attempt.return_code = code
+                if runner.stop_signal is not None:
+                    raise Interrupted(runner.stop_signal)
+                if code == constants.RETURN_CODE_FOR_RESUME:
+                    attempt.resumed = True
+                    state.resumes += 1
+                    job_protocol.clear_resume_request(self.working_dir)
+                    self._log(f"Job {self.job_id} exited to be resumed.")
+                    exit_code = scheduler_resume_exit_code()
+                    if exit_code is not None:
+                        state.status = job_state.PENDING
+                        job_state.save_state(self.layout, state)
+                        return exit_code
+                    continue
+                if code == 0 and self._metrics_written_since(run_started):
+                    state.status = job_state.SUCCEEDED
+                    state.return_code = 0
+                    job_state.save_state(self.layout, state)
+                    self._mark_done()
+                    self._log(f"Job {self.job_id} finished successfully.")
+                    return 0
+                if code == 0:
+                    return self._fail(
+                        state,
+                        "exited with code 0 but wrote no metrics.csv (finalize_job was not called)",
+                        0,
+                    )
+                return self._fail(state, describe_exit(code), code)
+        except Interrupted as interrupted:
+            if state.attempts and state.attempts[-1].end is None:
+                state.attempts[-1].end = time.time()
+            return self._fail(state, f"interrupted by {interrupted}", None)
+
+    def _metrics_written_since(self, since: float) -> bool:
+        try:
+            return self.metrics_file.stat().st_mtime >= since - 1.0
+        except FileNotFoundError:
+            return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m cluster_utils.runner EXPERIMENT_DIR JOB_ID", file=sys.stderr)
+        return 2
+    return JobRunner(Path(args[0]), int(args[1])).run()

@@ -1,0 +1,96 @@
+"""Runner-side record of one job: ``jobs/<id>/state.json``, status markers and cluster_run.log lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cluster_utils.base.job_protocol import atomic_write_json
+from cluster_utils.experiment_layout import STATUS_NAMES, ExperimentLayout
+
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+RUNNING = "running"
+PENDING = "pending"
+
+
+@dataclass
+class Attempt:
+    start: float
+    end: float | None = None
+    return_code: int | None = None
+    resumed: bool = False
+    hostname: str | None = None
+
+
+@dataclass
+class JobState:
+    id: int
+    status: str = PENDING
+    reason: str | None = None
+    return_code: int | None = None
+    hostname: str | None = None
+    resumes: int = 0
+    stderr_tail: str | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    scheduler_job_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobState:
+        attempts = [Attempt(**a) for a in data.get("attempts", [])]
+        return cls(**{**data, "attempts": attempts})
+
+
+def load_state(layout: ExperimentLayout, job_id: int) -> JobState:
+    try:
+        with open(layout.state_file(job_id)) as f:
+            return JobState.from_json(json.load(f))
+    except FileNotFoundError:
+        return JobState(id=job_id)
+
+
+def save_state(layout: ExperimentLayout, state: JobState) -> None:
+    atomic_write_json(layout.state_file(state.id), state.to_json())
+    mark_status(layout, state.id, state.status)
+
+
+def mark_status(layout: ExperimentLayout, job_id: int, status: str) -> None:
+    """Keep exactly one marker file per job in ``.cluster_utils/status/<status>/``."""
+    for name in STATUS_NAMES:
+        marker = layout.status_dir(name) / str(job_id)
+        if name == status:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        else:
+            try:
+                marker.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def count_status(layout: ExperimentLayout) -> dict[str, int]:
+    counts = {}
+    for name in STATUS_NAMES:
+        try:
+            counts[name] = len(os.listdir(layout.status_dir(name)))
+        except FileNotFoundError:
+            counts[name] = 0
+    return counts
+
+
+def log_line(layout: ExperimentLayout, message: str, level: str = "INFO") -> None:
+    """Append one line to cluster_run.log in 3.0's format (a single O_APPEND write)."""
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now)) + f",{int(now % 1 * 1000):03d}"
+    line = f"{stamp} - cluster_utils - {level} - {message}\n".encode()
+    fd = os.open(layout.run_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)

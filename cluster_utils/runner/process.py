@@ -1,0 +1,111 @@
+"""Start one attempt of a job script and wait for it, forwarding signals to it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from cluster_utils.base import job_protocol
+from cluster_utils.launch_spec import LaunchSpec
+
+#: signals passed on to the job script (USR1 is Slurm's "timeout is near" signal)
+FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
+#: signals after which the runner stops the job and gives up
+STOPPING_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+KILL_GRACE_SECONDS = 5.0
+
+
+class Interrupted(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def job_environment(spec: LaunchSpec, job_id: int) -> dict[str, str]:
+    env = dict(os.environ)
+    if spec.virtual_env_path:
+        env["VIRTUAL_ENV"] = spec.virtual_env_path
+        env["PATH"] = f"{spec.virtual_env_path}/bin{os.pathsep}{env.get('PATH', '')}"
+        env.pop("PYTHONHOME", None)
+    env.update(spec.variables)
+    env.update(job_protocol.runner_environment(job_id))
+    return env
+
+
+def job_argv(spec: LaunchSpec, params_file: Path) -> list[str]:
+    """The job's argv: the parameter file is one argv element, never part of a shell string."""
+    argv = [*spec.command, str(params_file)]
+    if spec.conda_env_path:
+        flag = "-p" if os.sep in spec.conda_env_path else "-n"
+        argv = ["conda", "run", "--no-capture-output", flag, spec.conda_env_path, *argv]
+    if spec.container:
+        argv = [*spec.container, *argv]
+    return argv
+
+
+class AttemptRunner:
+    """Runs child processes with stdout/stderr appended to the job's log files."""
+
+    def __init__(self, spec: LaunchSpec, env: dict[str, str], stdout: Path, stderr: Path) -> None:
+        self.spec = spec
+        self.env = env
+        self.stdout = stdout
+        self.stderr = stderr
+        self._child: subprocess.Popen[bytes] | None = None
+        self._stop_signal: int | None = None
+        for signum in FORWARDED_SIGNALS:
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if signum in STOPPING_SIGNALS:
+            self._stop_signal = signum
+        child = self._child
+        if child is not None and child.poll() is None:
+            try:
+                os.killpg(child.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def run(self, argv: list[str]) -> int:
+        if self._stop_signal is not None:
+            raise Interrupted(self._stop_signal)
+        with open(self.stdout, "ab") as out, open(self.stderr, "ab") as err:
+            try:
+                self._child = subprocess.Popen(
+                    argv,
+                    cwd=self.spec.cwd,
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    process_group=0,  # own group: signals reach the script's children too
+                )
+            except OSError as error:
+                err.write(f"cluster_utils: cannot start {argv[0]!r}: {error}\n".encode())
+                return 127
+            return self._wait()
+
+    def _wait(self) -> int:
+        child = self._child
+        assert child is not None
+        deadline: float | None = None
+        while True:
+            try:
+                return child.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+            if self._stop_signal is not None:
+                if deadline is None:
+                    deadline = time.monotonic() + KILL_GRACE_SECONDS
+                elif time.monotonic() > deadline:
+                    try:
+                        os.killpg(child.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+
+    @property
+    def stop_signal(self) -> int | None:
+        return self._stop_signal

@@ -1,0 +1,130 @@
+"""Running Snakemake on an experiment as a child process: locks, signals, logs.
+
+The child writes its log to ``.cluster_utils/snakemake.log``; the caller shows progress from the
+job files. A lock on ``.cluster_utils/run.lock`` tells whether another run of this experiment is
+alive; if none is, Snakemake's own lock left behind by a killed run is stale and removed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.grid.snakemake_glue import EXPERIMENT_CONFIG_KEY
+from cluster_utils.workflow_files import snakefile
+
+PR_SET_PDEATHSIG = 1
+
+
+class RunLockedError(RuntimeError):
+    pass
+
+
+def snakemake_argv(
+    layout: ExperimentLayout,
+    profile: Path,
+    *,
+    cores: int | None = None,
+    dry_run: bool = False,
+    extra: list[str] | None = None,
+) -> list[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(snakefile()),
+        "--directory",
+        str(layout.root),
+        "--profile",
+        str(profile),
+        "--config",
+        f"{EXPERIMENT_CONFIG_KEY}={layout.root}",
+        "--rerun-incomplete",
+        "--rerun-triggers",
+        "mtime",
+    ]
+    if cores is not None:
+        argv += ["--cores", str(cores)]
+    if dry_run:
+        argv += ["--dry-run"]
+    return argv + list(extra or [])
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGINT when the driver dies (even by kill -9), so no run is orphaned."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGINT)
+    except (OSError, AttributeError):
+        pass
+
+
+def acquire_run_lock(layout: ExperimentLayout):
+    """Hold the experiment's run lock (released automatically when this process dies)."""
+    layout.internal.mkdir(parents=True, exist_ok=True)
+    handle = open(layout.run_lock, "a+")  # noqa: SIM115 - kept open for the run's lifetime
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RunLockedError(
+            f"another cluster_utils run is active on {layout.root}; wait for it to finish or stop it"
+        ) from None
+    # Nobody else runs this experiment: a Snakemake lock left by a killed run is stale.
+    shutil.rmtree(layout.root / ".snakemake" / "locks", ignore_errors=True)
+    return handle
+
+
+def run_snakemake(
+    argv: list[str],
+    layout: ExperimentLayout,
+    *,
+    on_tick: Callable[[], None] | None = None,
+    tick_seconds: float = 0.5,
+    log_to_console: bool = False,
+) -> int:
+    """Run Snakemake and return its exit code; Ctrl-C stops the jobs within seconds."""
+    log = open(layout.snakemake_log, "ab")  # noqa: SIM115
+    try:
+        child = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=None if log_to_console else log,
+            stderr=None if log_to_console else subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+            cwd=str(layout.root),
+        )
+        interrupted = 0
+        while True:
+            try:
+                code = child.wait(timeout=tick_seconds)
+                break
+            except subprocess.TimeoutExpired:
+                if on_tick:
+                    on_tick()
+            except KeyboardInterrupt:
+                interrupted += 1
+                child.send_signal(signal.SIGINT if interrupted < 3 else signal.SIGKILL)
+        if on_tick:
+            on_tick()
+        return 130 if interrupted else code
+    finally:
+        log.close()
+
+
+def tail_of(path: Path, lines: int = 30) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, os.path.getsize(path) - 20000))
+            return "\n".join(f.read().decode(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return ""

@@ -1,0 +1,30 @@
+from pathlib import Path
+
+from cluster_utils.grid.snakemake_glue import EXPERIMENT_CONFIG_KEY, load_grid_workflow
+
+if EXPERIMENT_CONFIG_KEY not in config and not config:
+
+    configfile: "config/config.yaml"
+
+
+GRID = load_grid_workflow(config, start_dir=Path.cwd())
+EXPERIMENT = GRID.shell_experiment_dir
+PYTHON = GRID.shell_python
+
+
+onstart:
+    from cluster_utils.grid.planning import start_run
+
+    start_run(GRID.layout)
+
+
+onsuccess:
+    from cluster_utils.grid.run_report import print_run_summary
+
+    print_run_summary(GRID.layout, GRID.job_ids)
+
+
+onerror:
+    from cluster_utils.grid.run_report import print_run_summary
+
+    print_run_summary(GRID.layout, GRID.job_ids)
