@@ -1,0 +1,109 @@
+"""``__import__`` of other settings files and ``key*`` list appends (smart_settings semantics).
+
+A dict with ``"__import__": "file"`` (or a list of files, at any nesting level) gets the content
+of those files merged under it: the importing dict always wins, a later file in the list wins
+over an earlier one, nested dicts are merged key by key. ``"key*": [...]`` appends to the list
+``key`` of the imported content. Relative paths are looked up next to the importing file first,
+then in the current directory (3.0 used only the current directory).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+from .settings_error import SettingsError
+from .settings_files import read_settings_file
+
+IMPORT_KEY = "__import__"
+APPEND_SUFFIX = "*"
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def resolve_imports(
+    settings: dict[str, Any], *, source: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    """Resolve every ``__import__`` and ``key*`` of ``settings`` in place and return it.
+
+    ``source`` is the file ``settings`` was read from (``None`` for a dict from elsewhere: relative
+    imports are then looked up in the current directory only).
+    """
+    chain: tuple[Path, ...] = ()
+    if source is not None:
+        chain = (Path(source).resolve(),)
+    _resolve(settings, chain, where=str(source) if source is not None else "<parameter dict>")
+    finalize_appends(settings)
+    return settings
+
+
+def finalize_appends(node: dict[str, Any]) -> None:
+    """Rename every remaining ``key*`` with a list value to ``key``, at every level."""
+    for key in list(node):
+        value = node[key]
+        if isinstance(value, dict):
+            finalize_appends(value)
+        if isinstance(key, str) and key.endswith(APPEND_SUFFIX) and isinstance(value, list):
+            node[key.removesuffix(APPEND_SUFFIX)] = node.pop(key)
+
+
+def _resolve(node: dict[str, Any], chain: tuple[Path, ...], where: str) -> None:
+    for value in list(node.values()):
+        if isinstance(value, dict):
+            _resolve(value, chain, where)
+    if IMPORT_KEY not in node:
+        return
+    names = node.pop(IMPORT_KEY)
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise SettingsError(
+            f"{where}: '{IMPORT_KEY}' must be a file name or a list of file names, found {names!r}"
+        )
+    base_dir = chain[-1].parent if chain else None
+    for name in reversed(names):
+        path = _locate(name, base_dir, where)
+        real = path.resolve()
+        if real in chain:
+            cycle = " -> ".join(str(p) for p in (*chain, real))
+            raise SettingsError(f"import cycle in settings files: {cycle}")
+        imported = read_settings_file(path)
+        _resolve(imported, (*chain, real), str(path))
+        merge_imported(node, imported)
+
+
+def _locate(name: str, base_dir: Path | None, where: str) -> Path:
+    path = Path(name).expanduser()
+    if path.is_absolute():
+        candidates = [path]
+    else:
+        candidates = [base_dir / path] if base_dir is not None else []
+        candidates.append(Path.cwd() / path)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    looked_in = ", ".join(f"'{candidate}'" for candidate in candidates)
+    raise SettingsError(f"{where}: imported settings file '{name}' not found (tried {looked_in})")
+
+
+def merge_imported(target: dict[str, Any], imported: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``imported`` under ``target`` in place: ``target`` wins, ``key*`` lists append."""
+    for key, value in imported.items():
+        raw_key = key.removesuffix(APPEND_SUFFIX) if isinstance(key, str) else key
+        append_key = f"{raw_key}{APPEND_SUFFIX}" if isinstance(raw_key, str) else None
+        if isinstance(value, dict):
+            if key not in target:
+                target[key] = copy.deepcopy(value)
+            elif isinstance(target[key], dict):
+                merge_imported(target[key], value)
+        elif isinstance(value, list):
+            if append_key in target and isinstance(target[append_key], list):
+                target[append_key] = copy.deepcopy(value) + target[append_key]
+            elif raw_key not in target and key not in target:
+                target[key] = copy.deepcopy(value)
+        elif key not in target:
+            target[key] = value
+    return target
