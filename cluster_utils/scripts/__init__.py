@@ -1,0 +1,1 @@
+"""Command-line scripts kept from cluster_utils 3.0 (``python -m cluster_utils.scripts.<name>``)."""
