@@ -26,7 +26,7 @@ def load_experiment_settings(
 ) -> dict[str, Any]:
     """Read, override, evaluate and validate; raises SettingsError or ConfigError."""
     settings = load_settings_file(Path(config_file), dynamic=False)
-    apply_overrides(settings, parse_overrides(overrides))
+    apply_overrides(settings, parse_overrides(overrides), protect_braces=True)
     return prepare_settings(settings, kind)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cluster_utils.experiment_layout import ExperimentLayout
 from cluster_utils.grid.snakemake_glue import EXPERIMENT_CONFIG_KEY
+from cluster_utils.runner.driver_watch import DRIVER_ENV_VAR, driver_identity
 from cluster_utils.workflow_files import snakefile
 
 PR_SET_PDEATHSIG = 1
@@ -93,6 +94,10 @@ def run_snakemake(
     log_to_console: bool = False,
 ) -> int:
     """Run Snakemake and return its exit code; Ctrl-C stops the jobs within seconds."""
+    # Ctrl-C / kill -INT / kill -TERM stop the run even where the caller ignored SIGINT
+    # (background jobs of non-interactive shells start with SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     log = open(layout.snakemake_log, "ab")  # noqa: SIM115
     try:
         child = subprocess.Popen(
@@ -101,7 +106,11 @@ def run_snakemake(
             stdout=None if log_to_console else log,
             stderr=None if log_to_console else subprocess.STDOUT,
             preexec_fn=_die_with_parent,
+            # Snakemake, its job shells and our runners form one process group, so one killpg
+            # reaches them all (Snakemake itself would wait for running local jobs to end).
+            start_new_session=True,
             cwd=str(layout.root),
+            env={**os.environ, DRIVER_ENV_VAR: driver_identity()},
         )
         interrupted = 0
         while True:
@@ -113,12 +122,19 @@ def run_snakemake(
                     on_tick()
             except KeyboardInterrupt:
                 interrupted += 1
-                child.send_signal(signal.SIGINT if interrupted < 3 else signal.SIGKILL)
+                try:
+                    os.killpg(child.pid, signal.SIGINT if interrupted < 3 else signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         if on_tick:
             on_tick()
         return 130 if interrupted else code
     finally:
         log.close()
+
+
+def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def tail_of(path: Path, lines: int = 30) -> str:

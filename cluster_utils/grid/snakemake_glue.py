@@ -58,8 +58,10 @@ class GridWorkflow:
         return str(self.layout.root / GRID_REPORT_NAME)
 
     def targets(self) -> list[str]:
+        """Every job's marker (so a missing job always runs, even when all_data.csv exists from
+        an earlier partial run), the merged table and the report."""
         report = self.report_file()
-        return [str(self.layout.all_data_csv), *([report] if report else [])]
+        return [*self.done_markers(), str(self.layout.all_data_csv), *([report] if report else [])]
 
 
 GRID_REPORT_NAME = "report.pdf"

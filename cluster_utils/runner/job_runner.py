@@ -183,9 +183,14 @@ class JobRunner:
                     )
                 return self._fail(state, describe_exit(code), code)
         except Interrupted as interrupted:
+            # not the job's fault: it runs again on the next run and does not count as failed
             if state.attempts and state.attempts[-1].end is None:
                 state.attempts[-1].end = time.time()
-            return self._fail(state, f"interrupted by {interrupted}", None)
+            state.status = job_state.PENDING
+            state.reason = f"interrupted by {interrupted}"
+            job_state.save_state(self.layout, state)
+            self._log(f"Job {self.job_id} was interrupted ({interrupted}).", "WARNING")
+            return 128 + interrupted.signum
 
     def _metrics_written_since(self, since: float) -> bool:
         try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cluster_utils.base import job_protocol
 from cluster_utils.launch_spec import LaunchSpec
+from cluster_utils.runner.driver_watch import process_alive, watched_driver_pid
 
 #: signals passed on to the job script (USR1 is Slurm's "timeout is near" signal)
 FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
@@ -56,6 +57,7 @@ class AttemptRunner:
         self.stderr = stderr
         self._child: subprocess.Popen[bytes] | None = None
         self._stop_signal: int | None = None
+        self._driver_pid = watched_driver_pid()
         for signum in FORWARDED_SIGNALS:
             signal.signal(signum, self._on_signal)
 
@@ -97,6 +99,8 @@ class AttemptRunner:
                 return child.wait(timeout=0.2)
             except subprocess.TimeoutExpired:
                 pass
+            if self._driver_pid and self._stop_signal is None and not process_alive(self._driver_pid):
+                self._on_signal(signal.SIGTERM, None)
             if self._stop_signal is not None:
                 if deadline is None:
                     deadline = time.monotonic() + KILL_GRACE_SECONDS

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Set up everything the tests need, from scratch, and run them: lint, format check, the whole
+# test suite (the Slurm and HTCondor tests start their localhost daemons themselves; they need
+# root). Extra arguments go to pytest, e.g. `scripts/test.sh -m "not slurm and not htcondor"`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -e '.[test,slurm,htcondor]'
+
+echo "== ruff check / ruff format --check"
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+
+echo "== pytest"
+exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
