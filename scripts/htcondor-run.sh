@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Run a command inside the localhost HTCondor pool's root as the pool user.
+#
+#   scripts/htcondor-run.sh [-C DIR] [-e NAME=VALUE]... [--] CMD [ARGS...]
+#
+# e.g.  scripts/htcondor-run.sh -C /tmp/exp -- snakemake --profile profiles/htcondor
+#
+# DIR (default: the current directory) is bind-mounted at the same path inside the root for the
+# duration of the command (unless it is already visible there, e.g. inside this checkout) and made
+# writable for the pool user (chown -R: the jobs and the driver write their outputs there as that
+# user). The command runs in DIR with a clean environment: HOME of the pool user, PATH starting with the driver venv
+# (snakemake, python), LANG=C.UTF-8, plus the -e variables. Its exit code is returned.
+# Start the pool first: scripts/htcondor-localhost.sh up. Must run as root.
+set -euo pipefail
+# the host's HTCondor settings (if any) must not leak into the root
+unset CONDOR_CONFIG
+
+R=${HTCONDOR_ROOT:-/var/tmp/cluster-utils-htcondor}
+R=${R%/}
+POOL_USER=${HTCONDOR_POOL_USER:-condoruser}
+VENV=/opt/cluster-utils-venv
+DIR=$PWD
+ENVS=()
+
+die() { echo "htcondor-run: ERROR: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    -C) DIR=$2; shift 2 ;;
+    -e) ENVS+=("$2"); shift 2 ;;
+    --) shift; break ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) break ;;
+    esac
+done
+[ $# -ge 1 ] || die "no command given"
+[ "$(id -u)" = 0 ] || die "must run as root (chroot, mount)"
+[ -x "$R/usr/sbin/condor_master" ] || die "no pool root at $R; run scripts/htcondor-localhost.sh up"
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd -P)
+
+MOUNTED=0
+if ! { [ -e "$R$DIR" ] && [ "$(stat -c %d:%i "$DIR")" = "$(stat -c %d:%i "$R$DIR")" ]; }; then
+    mkdir -p "$R$DIR"
+    mount --bind "$DIR" "$R$DIR"
+    MOUNTED=1
+fi
+if ! chroot "$R" runuser -u "$POOL_USER" -- test -w "$DIR"; then
+    chown -R "$(chroot "$R" id -u "$POOL_USER"):$(chroot "$R" id -g "$POOL_USER")" "$DIR"
+fi
+
+rc=0
+chroot "$R" runuser -u "$POOL_USER" -- env -i \
+    HOME="/home/$POOL_USER" USER="$POOL_USER" LOGNAME="$POOL_USER" LANG=C.UTF-8 \
+    PATH="$VENV/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
+    "${ENVS[@]}" \
+    sh -c 'cd "$1" && shift && exec "$@"' sh "$DIR" "$@" || rc=$?
+# a directory mounted for this command is unmounted again (the pool's own jobs are done with it
+# once the command, e.g. snakemake, has returned)
+if [ "$MOUNTED" = 1 ]; then umount "$R$DIR" 2>/dev/null || umount -l "$R$DIR" || true; fi
+exit "$rc"

@@ -1,0 +1,255 @@
+"""Snakemake executor ``cluster-utils-htcondor``: the HTCondor plugin plus what cluster_utils needs.
+
+Snakemake finds executor plugins by module name (``snakemake_executor_plugin_<name>``), so this
+top-level package is the executor ``cluster-utils-htcondor`` (``--executor cluster-utils-htcondor``,
+settings ``--cluster-utils-htcondor-<setting>``). It subclasses snakemake-executor-plugin-htcondor's
+Executor and adds, per job (see :mod:`cluster_utils.backends.htcondor`):
+
+- exit_for_resume: the job runs under ``python -m cluster_utils.backends.htcondor`` (a wrapper
+  around the plugin's ``python -m snakemake`` sub-run) with 3.0's ``on_exit_hold`` /
+  ``periodic_release`` policy: a resume request becomes exit code 3, HTCondor holds the job and
+  releases it, and the same job runs again (same parameters and working directory);
+- ``request_cpus`` from the resources (the plugin alone takes the rule's ``threads``),
+  ``getenv = True`` (as 3.0) and the verbatim ``extra_submission_options``;
+- the bid: with ``condor_submit_bid`` on PATH (MPI-IS) jobs are submitted with
+  ``condor_submit_bid <bid>``; otherwise through the schedd bindings (the bid is recorded as
+  ``ClusterUtilsBid`` either way);
+- unmatched jobs: a job idle for ``--cluster-utils-htcondor-unmatched-timeout`` seconds that no
+  machine of the pool could ever match (checked against the slot ads at full capacity) is removed
+  and reported as failed, with its requirements, instead of waiting forever.
+
+The plugin's submission code is reused through two of its methods: ``run_job`` (wrapped) and
+``_log_resource_requests`` (called with the final submit dict just before submission), so the
+supported plugin versions are pinned in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncGenerator, Iterator
+from dataclasses import dataclass, field
+from os import makedirs
+from os.path import join
+from typing import Any
+
+import snakemake_executor_plugin_htcondor as _htcondor_plugin
+from snakemake_executor_plugin_htcondor import ExecutorSettings as _HTCondorSettings
+from snakemake_executor_plugin_htcondor import common_settings as _htcondor_common_settings
+from snakemake_interface_common.exceptions import WorkflowError
+from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
+from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
+
+from cluster_utils.backends import htcondor as backend
+
+#: Default seconds a job may stay idle before it is checked for being unmatchable.
+DEFAULT_UNMATCHED_TIMEOUT = 600
+
+
+@dataclass
+class ExecutorSettings(_HTCondorSettings):
+    unmatched_timeout: int | None = field(
+        default=DEFAULT_UNMATCHED_TIMEOUT,
+        metadata={
+            "help": "Seconds a job may stay idle before it is checked against the pool's "
+            "machines; if no machine could ever match it (e.g. CUDA capability or hostnames), "
+            "it is removed and reported as failed. 0 disables the check.",
+            "required": False,
+            "type": int,
+        },
+    )
+    submit_bid_timeout: int | None = field(
+        default=15,
+        metadata={
+            "help": "Timeout in seconds of one condor_submit_bid call (retried up to 10 times, "
+            "as cluster_utils 3.0 did). Only used where condor_submit_bid exists.",
+            "required": False,
+            "type": int,
+        },
+    )
+
+
+common_settings = _htcondor_common_settings
+
+
+class Executor(_htcondor_plugin.Executor):
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        settings = self.workflow.executor_settings
+        self._job_in_submission: JobExecutorInterface | None = None
+        self._unmatched_timeout = int(settings.unmatched_timeout or 0)
+        self._last_unmatched_check = 0.0
+        self._bid_command = backend.submit_bid_command()
+        self._bid_timeout = int(settings.submit_bid_timeout or 15)
+        self._warned_no_wrapper = False
+        if self._bid_command:
+            self.logger.info(
+                f"cluster_utils: jobs with a bid are submitted with {self._bid_command} <bid>"
+            )
+        else:
+            self.logger.info(
+                f"cluster_utils: {backend.SUBMIT_BID_COMMAND} not found; jobs are submitted "
+                f"through the schedd (the bid is recorded as {backend.BID_ATTRIBUTE})"
+            )
+
+    # --- submission ---------------------------------------------------------------------------
+
+    def run_job(self, job: JobExecutorInterface) -> None:
+        self._job_in_submission = job
+        bid = job.resources.get(f"classad_{backend.BID_ATTRIBUTE}")
+        try:
+            if self._bid_command and bid is not None:
+                with self._submit_with_bid(int(bid)):
+                    super().run_job(job)
+            else:
+                super().run_job(job)
+        finally:
+            self._job_in_submission = None
+
+    def _log_resource_requests(self, submit_dict: dict) -> None:
+        # called by the plugin's run_job with the final submit dict, right before submission
+        job = self._job_in_submission
+        if job is not None:
+            self._add_cluster_utils_commands(job, submit_dict)
+        super()._log_resource_requests(submit_dict)
+
+    def _add_cluster_utils_commands(self, job: JobExecutorInterface, submit_dict: dict) -> None:
+        resources = {key: job.resources.get(key) for key in job.resources.keys()}  # noqa: SIM118
+        args = str(submit_dict.get("arguments", ""))
+        wrapped = submit_dict.get("executable") == sys.executable and args.startswith(
+            "-m snakemake "
+        )
+        if wrapped:
+            submit_dict["arguments"] = f"{backend.WRAPPER_ARGUMENTS} {args}"
+        elif not self._warned_no_wrapper:
+            self._warned_no_wrapper = True
+            self.logger.warning(
+                "cluster_utils: jobs use a job_wrapper; exit_for_resume re-runs the script "
+                "inside the same HTCondor job instead of holding and releasing it"
+            )
+        submit_dict.update(backend.cluster_utils_submit_commands(resources, resume=wrapped))
+
+    @contextlib.contextmanager
+    def _submit_with_bid(self, bid: int) -> Iterator[None]:
+        """Let the plugin's ``htcondor.Schedd().submit(...)`` go through condor_submit_bid."""
+        real = _htcondor_plugin.htcondor
+        _htcondor_plugin.htcondor = _BidSubmitModule(  # type: ignore[assignment]
+            real, self._bid_command or "", bid, join(self.jobDir, "submit"), self._bid_timeout
+        )
+        try:
+            yield
+        finally:
+            _htcondor_plugin.htcondor = real
+
+    # --- status -------------------------------------------------------------------------------
+
+    async def check_active_jobs(
+        self, active_jobs: list[SubmittedJobInfo]
+    ) -> AsyncGenerator[SubmittedJobInfo, None]:
+        unmatched = self._find_unmatched(active_jobs)
+        remaining = []
+        for job_info in active_jobs:
+            reason = unmatched.get(int(job_info.external_jobid))
+            if reason is None:
+                remaining.append(job_info)
+                continue
+            self._remove(job_info.external_jobid, "cluster_utils: no machine can match the job")
+            self._cleanup_job_tracking(job_info.external_jobid)
+            self.report_job_error(
+                job_info,
+                msg=f"Job {job_info.job.jobid} with HTCondor Cluster ID "
+                f"{job_info.external_jobid} was idle for more than {self._unmatched_timeout} s "
+                f"and is unmatched: {reason}",
+            )
+        async for job_info in super().check_active_jobs(remaining):
+            yield job_info
+
+    def _find_unmatched(self, active_jobs: list[SubmittedJobInfo]) -> dict[int, str]:
+        if self._unmatched_timeout <= 0 or not active_jobs:
+            return {}
+        interval = min(60.0, max(5.0, self._unmatched_timeout / 2))
+        if time.time() - self._last_unmatched_check < interval:
+            return {}
+        self._last_unmatched_check = time.time()
+        try:
+            return backend.find_unmatched_jobs(
+                [int(j.external_jobid) for j in active_jobs], self._unmatched_timeout
+            )
+        except Exception as exc:  # the check must never break the run
+            self.logger.warning(f"cluster_utils: checking for unmatched jobs failed: {exc}")
+            return {}
+
+    def _remove(self, cluster_id: int, reason: str) -> None:
+        try:
+            _htcondor_plugin.htcondor.Schedd().act(
+                _htcondor_plugin.htcondor.JobAction.Remove, [f"{cluster_id}.0"], reason
+            )
+        except Exception as exc:
+            self.logger.warning(f"cluster_utils: removing HTCondor job {cluster_id} failed: {exc}")
+
+
+# --- condor_submit_bid ---------------------------------------------------------------------------
+
+
+@dataclass
+class _SubmitResult:
+    cluster_id: int
+
+    def cluster(self) -> int:
+        return self.cluster_id
+
+
+class _BidSchedd:
+    def __init__(self, schedd: Any, command: str, bid: int, submit_dir: str, timeout: int):
+        self._schedd, self._command, self._bid = schedd, command, bid
+        self._submit_dir, self._timeout = submit_dir, timeout
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._schedd, name)
+
+    def submit(self, description: Any, *args: Any, **kwargs: Any) -> _SubmitResult:
+        text = str(description)
+        if not re.search(r"(?im)^\s*queue\b", text):
+            text += "queue\n"
+        makedirs(self._submit_dir, exist_ok=True)
+        path = join(self._submit_dir, f"{uuid.uuid4().hex}.sub")
+        with open(path, "w") as handle:
+            handle.write(text)
+        cmd = [self._command, str(self._bid), "-terse", path]
+        last_error = ""
+        for _ in range(10):  # 3.0: 15 s timeout, up to 10 tries
+            try:
+                result = subprocess.run(
+                    cmd, capture_output=True, text=True, timeout=self._timeout, check=False
+                )
+            except subprocess.TimeoutExpired:
+                last_error = f"timed out after {self._timeout} s"
+                continue
+            match = re.search(r"(\d+)\.\d+", result.stdout) or re.search(
+                r"submitted to cluster (\d+)", result.stdout
+            )
+            if result.returncode == 0 and match:
+                return _SubmitResult(int(match.group(1)))
+            last_error = f"exit code {result.returncode}: {result.stderr.strip()[-500:]}"
+            time.sleep(1)
+        raise WorkflowError(f"{' '.join(cmd)} failed: {last_error}")
+
+
+class _BidSubmitModule:
+    """Stands in for the plugin's ``htcondor`` module while one job is submitted."""
+
+    def __init__(self, real: Any, command: str, bid: int, submit_dir: str, timeout: int):
+        self._real, self._args = real, (command, bid, submit_dir, timeout)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def Schedd(self, *args: Any, **kwargs: Any) -> _BidSchedd:
+        return _BidSchedd(self._real.Schedd(*args, **kwargs), *self._args)
+
+
+__all__ = ["Executor", "ExecutorSettings", "common_settings"]

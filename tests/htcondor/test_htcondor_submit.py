@@ -1,0 +1,329 @@
+"""Golden tests of the HTCondor submission, without daemons.
+
+Generated submit descriptions are expanded into job ClassAds with ``htcondor.Submit(text).jobs()``
+(like ``condor_submit -dry-run``: bad expressions are rejected) and matched with
+``job.symmetricMatch(machine)`` against fake machine ads.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cluster_utils.backends import htcondor as backend
+
+htcondor = pytest.importorskip("htcondor", reason="needs the htcondor bindings (htcondor<25)")
+classad = pytest.importorskip("classad")
+
+FULL = {
+    "request_cpus": 2,
+    "request_gpus": 1,
+    "memory_in_mb": 4000,
+    "cuda_requirement": "7.0",
+    "gpu_memory_mb": 20000,
+    "hostname_list": ["node1", "node2"],
+    "forbidden_hostnames": ["node3"],
+    "concurrency_limit_tag": "gpu",
+    "concurrency_limit": 3,
+    "bid": 1000,
+    "extra_submission_options": {"+Foo": '"bar"', "priority": "5"},
+    # Slurm-only keys are ignored
+    "partition": "gpu-2080ti",
+    "request_time": "1:00:00",
+    "signal_seconds_to_timeout": 60,
+}
+
+GOLDEN_FULL = """\
+# cluster_utils HTCondor job
+executable = /bin/true
+request_cpus = 2
+request_gpus = 1
+request_memory = 4000
+requirements = TARGET.CUDACapability>=7.0 && TARGET.CUDAGlobalMemoryMb>=20000 && \
+(UtsnameNodename =?= "node1" || UtsnameNodename =?= "node2") && UtsnameNodename =!= "node3"
++ConcurrencyLimits = "user.gpu:3333"
++ClusterUtilsBid = 1000
+getenv = True
+on_exit_hold = (ExitCode =?= 3)
+on_exit_hold_reason = "cluster_utils: exit_for_resume, will resume"
+on_exit_hold_subcode = 2
+periodic_release = ((JobStatus =?= 5) && (HoldReasonCode =?= 3) && (HoldReasonSubCode =?= 2))
++Foo = "bar"
+priority = 5
+queue
+"""
+
+
+def job_ad(cluster_requirements: dict[str, Any]) -> Any:
+    text = backend.submit_description(cluster_requirements)
+    jobs = list(htcondor.Submit(text).jobs(count=1))
+    assert len(jobs) == 1
+    return jobs[0]
+
+
+def machine(**overrides: Any) -> Any:
+    """A slot ad like the localhost pool's: 8 CPUs, 8 GB, 2 simulated A100s (CUDA 8.0)."""
+    attrs: dict[str, Any] = {
+        "Name": "slot1@node1",
+        "Machine": "node1",
+        "UtsnameNodename": "node1",
+        "Arch": "X86_64",
+        "OpSys": "LINUX",
+        "Cpus": 8,
+        "Memory": 8192,
+        "Disk": 10_000_000,
+        "GPUs": 2,
+        "CUDACapability": 8.0,
+        "CUDAGlobalMemoryMb": 47661,
+        "HasFileTransfer": True,
+        "FileSystemDomain": "node1",
+    }
+    attrs.update(overrides)
+    ad = classad.ClassAd(attrs)
+    ad["Requirements"] = classad.ExprTree("true")
+    return ad
+
+
+def gpu_job(**cr: Any) -> Any:
+    return job_ad({"request_cpus": 1, "request_gpus": 1, "memory_in_mb": 1000, **cr})
+
+
+# --- mapping -------------------------------------------------------------------------------------
+
+
+def test_resources_of_full_requirements() -> None:
+    resources = backend.snakemake_resources(FULL)
+    assert resources == {
+        "request_cpus": 2,
+        "request_gpus": 1,
+        "request_memory": 4000,
+        "requirements": "TARGET.CUDACapability>=7.0 && TARGET.CUDAGlobalMemoryMb>=20000 && "
+        '(UtsnameNodename =?= "node1" || UtsnameNodename =?= "node2") && '
+        'UtsnameNodename =!= "node3"',
+        "classad_ConcurrencyLimits": "user.gpu:3333",
+        "classad_ClusterUtilsBid": 1000,
+        "cluster_utils_submit_extra": json.dumps(['+Foo = "bar"', "priority = 5"]),
+    }
+
+
+def test_submit_description_golden() -> None:
+    assert backend.submit_description(FULL) == GOLDEN_FULL
+
+
+def test_minimal_requirements() -> None:
+    cr = {"request_cpus": 1, "request_gpus": 0, "memory_in_mb": 1000, "bid": 10}
+    assert backend.snakemake_resources(cr) == {
+        "request_cpus": 1,
+        "request_gpus": 0,
+        "request_memory": 1000,
+        "classad_ClusterUtilsBid": 10,
+    }
+    assert backend.snakemake_resources({}) == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("7.0", "TARGET.CUDACapability>=7.0"),
+        (7.5, "TARGET.CUDACapability>=7.5"),
+        (8, "TARGET.CUDACapability>=8"),
+        ("<8.0", "TARGET.CUDACapability<8.0"),
+        ("<=7.5", "TARGET.CUDACapability<=7.5"),
+        (">=6", "TARGET.CUDACapability>=6"),
+        (
+            "TARGET.CUDACapability >= 5.0 && TARGET.CUDACapability <= 8.0",
+            "TARGET.CUDACapability >= 5.0 && TARGET.CUDACapability <= 8.0",
+        ),
+    ],
+)
+def test_cuda_requirement_forms(value: Any, expected: str) -> None:
+    assert backend.cuda_requirement_expr(value) == expected
+
+
+def test_gpu_requirements_need_gpus() -> None:
+    # as in 3.0: cuda_requirement and gpu_memory_mb only apply to jobs that request GPUs
+    cr = {"request_gpus": 0, "cuda_requirement": "7.0", "gpu_memory_mb": 1000}
+    assert backend.requirements_expr(cr) is None
+
+
+def test_hostnames() -> None:
+    assert backend.requirements_expr({"hostname_list": "node1"}) == '(UtsnameNodename =?= "node1")'
+    assert backend.requirements_expr({"forbidden_hostnames": ["a", "b"]}) == (
+        'UtsnameNodename =!= "a" && UtsnameNodename =!= "b"'
+    )
+
+
+@pytest.mark.parametrize(("limit", "tokens"), [(1, 10000), (2, 5000), (3, 3333), (10, 1000)])
+def test_concurrency_limit_tokens(limit: int, tokens: int) -> None:
+    cr = {"concurrency_limit_tag": "probe", "concurrency_limit": limit}
+    assert backend.concurrency_limits(cr) == f"user.probe:{tokens}"
+    assert job_ad(cr)["ConcurrencyLimits"] == f"user.probe:{tokens}"
+
+
+def test_concurrency_limit_needs_tag_and_limit() -> None:
+    assert backend.concurrency_limits({"concurrency_limit": 2}) is None
+    assert backend.concurrency_limits({"concurrency_limit_tag": "x"}) is None
+    with pytest.raises(ValueError, match="concurrency_limit"):
+        backend.concurrency_limits({"concurrency_limit_tag": "x", "concurrency_limit": 0})
+
+
+# --- the expanded job ad -------------------------------------------------------------------------
+
+
+def test_job_ad_of_full_requirements() -> None:
+    ad = job_ad(FULL)
+    assert ad["RequestCpus"] == 2
+    assert ad["RequestGPUs"] == 1
+    assert ad["RequestMemory"] == 4000
+    assert ad["ConcurrencyLimits"] == "user.gpu:3333"
+    assert ad["ClusterUtilsBid"] == 1000
+    assert ad["Foo"] == "bar"
+    assert ad["JobPrio"] == 5
+    requirements = str(ad.lookup("Requirements"))
+    assert "CUDACapability" in requirements and "CUDAGlobalMemoryMb" in requirements
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"+Foo": '"bar"', "priority": 5, "rank": "TARGET.Memory"},
+        ['+Foo = "bar"', "priority = 5", "rank = TARGET.Memory"],
+        '+Foo = "bar"\npriority = 5\n# a comment\nrank = TARGET.Memory\n',
+    ],
+    ids=["dict", "list", "str"],
+)
+def test_extra_submission_options_forms(extra: Any) -> None:
+    ad = job_ad({"extra_submission_options": extra})
+    assert ad["Foo"] == "bar"
+    assert ad["JobPrio"] == 5
+    assert str(ad.lookup("Rank")) == "TARGET.Memory"
+
+
+def test_extra_submission_options_override_defaults() -> None:
+    ad = job_ad({"extra_submission_options": {"on_exit_hold": "false"}})
+    assert str(ad.lookup("OnExitHold")) == "false"
+
+
+@pytest.mark.parametrize("extra", ["queue 3", "not a submit line"])
+def test_bad_extra_submission_options(extra: str) -> None:
+    with pytest.raises(ValueError, match="extra_submission_options"):
+        backend.snakemake_resources({"extra_submission_options": [extra]})
+
+
+def test_resume_policy_expressions() -> None:
+    ad = job_ad({})
+    for exit_code, held in ((3, True), (0, False), (1, False)):
+        ad["ExitCode"] = exit_code
+        assert ad.eval("OnExitHold") is held
+    assert ad["OnExitHoldSubCode"] == backend.RESUME_HOLD_SUBCODE
+    ad.update({"JobStatus": 5, "HoldReasonCode": 3, "HoldReasonSubCode": 2})
+    assert ad.eval("PeriodicRelease") is True
+    ad["HoldReasonSubCode"] = 0  # held for another reason: stays held
+    assert ad.eval("PeriodicRelease") is False
+    assert "OnExitHold" not in job_ad_without_resume()
+
+
+def job_ad_without_resume() -> Any:
+    text = backend.submit_description({}, resume=False)
+    return next(iter(htcondor.Submit(text).jobs(count=1)))
+
+
+# --- matching against fake machines --------------------------------------------------------------
+
+
+def test_cuda_capability_match() -> None:
+    assert gpu_job(cuda_requirement="7.0").symmetricMatch(machine())
+    assert gpu_job(cuda_requirement=8.0).symmetricMatch(machine())
+    assert not gpu_job(cuda_requirement="9.0").symmetricMatch(machine())
+    assert gpu_job(cuda_requirement="<9").symmetricMatch(machine())
+    assert not gpu_job(cuda_requirement="<=7.5").symmetricMatch(machine())
+    assert not gpu_job(cuda_requirement="7.0").symmetricMatch(machine(GPUs=0))
+
+
+def test_gpu_memory_match() -> None:
+    assert gpu_job(gpu_memory_mb=40000).symmetricMatch(machine())
+    assert not gpu_job(gpu_memory_mb=50000).symmetricMatch(machine())
+
+
+def test_hostname_match() -> None:
+    allowed = job_ad({"hostname_list": ["node1", "node2"]})
+    assert allowed.symmetricMatch(machine())
+    assert not allowed.symmetricMatch(machine(UtsnameNodename="node9"))
+    forbidden = job_ad({"forbidden_hostnames": ["node1"]})
+    assert not forbidden.symmetricMatch(machine())
+    assert forbidden.symmetricMatch(machine(UtsnameNodename="node2"))
+
+
+def test_memory_and_cpus_match() -> None:
+    assert not job_ad({"memory_in_mb": 9000}).symmetricMatch(machine())
+    assert not job_ad({"request_cpus": 16}).symmetricMatch(machine())
+
+
+def test_unmatched_reason_uses_full_capacity() -> None:
+    # a busy partitionable slot (no free CPUs/GPUs now) can still run the job later
+    busy = machine(Cpus=0, GPUs=0, TotalSlotCpus=8, TotalSlotGPUs=2, TotalSlotMemory=8192)
+    assert backend.unmatched_reason(gpu_job(cuda_requirement="7.0"), [busy]) is None
+    reason = backend.unmatched_reason(gpu_job(cuda_requirement="9.0"), [busy, machine()])
+    assert reason is not None and "CUDACapability" in reason
+    assert backend.unmatched_reason(job_ad({}), []) is not None
+
+
+# --- job side ------------------------------------------------------------------------------------
+
+
+def test_request_resume_outside_the_wrapper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(backend.RESUME_FILE_ENV, raising=False)
+    monkeypatch.delenv("_CONDOR_JOB_AD", raising=False)
+    assert not backend.in_htcondor_job()
+    assert backend.request_resume() is None
+
+
+def test_request_resume_under_the_wrapper(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    marker = tmp_path / "scratch" / "resume-requested"
+    monkeypatch.setenv(backend.RESUME_FILE_ENV, str(marker))
+    assert backend.in_htcondor_job()
+    assert backend.request_resume() == backend.RESUME_EXIT_CODE
+    assert marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("child", "expected"),
+    [
+        # the runner asked to be resumed, the Snakemake sub-run then failed with 1
+        (
+            "import os, pathlib; pathlib.Path(os.environ['{env}']).write_text('x'); "
+            "raise SystemExit(1)",
+            backend.RESUME_EXIT_CODE,
+        ),
+        ("raise SystemExit(0)", 0),
+        ("raise SystemExit(5)", 5),
+        # a plain exit code 3 without a request is a failure, never a resume
+        ("raise SystemExit(3)", 1),
+    ],
+)
+def test_job_wrapper_exit_codes(
+    child: str, expected: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("_CONDOR_SCRATCH_DIR", str(tmp_path))
+    code = backend.job_wrapper_main(["-c", child.replace("{env}", backend.RESUME_FILE_ENV)])
+    assert code == expected
+    assert list(tmp_path.iterdir()) == []  # the marker directory is cleaned up
+
+
+def test_wrapper_runs_as_module(tmp_path: Path) -> None:
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "cluster_utils.backends.htcondor", "-c", "print('hi')"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"_CONDOR_SCRATCH_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "hi\n"
