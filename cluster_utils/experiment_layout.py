@@ -8,7 +8,7 @@ from pathlib import Path
 from cluster_utils.base import constants
 
 INTERNAL_DIR = ".cluster_utils"
-STATUS_NAMES = ("running", "succeeded", "failed")
+STATUS_NAMES = ("running", "succeeded", "failed", "stopped_early")
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,10 @@ class ExperimentLayout:
 
     def done_marker(self, job_id: int | str) -> Path:
         return self.job_dir(job_id) / "done"
+
+    def stop_request(self, job_id: int | str) -> Path:
+        """Written by the driver to stop a running job early (hp_optimization's early killing)."""
+        return self.job_dir(job_id) / "stop_request"
 
     # internal
     @property

@@ -20,6 +20,8 @@ from cluster_utils.experiment_layout import ExperimentLayout
 from cluster_utils.grid.planning import plan_grid_search, read_plan
 
 EXPERIMENT_CONFIG_KEY = "cluster_utils_experiment"
+#: hp_optimization hands Snakemake a batch: a JSON file with the list of job ids to run
+BATCH_CONFIG_KEY = "cluster_utils_batch"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class GridWorkflow:
     layout: ExperimentLayout
     job_ids: list[int]
     settings: dict[str, Any]
+    is_batch: bool = False
 
     @property
     def experiment_dir(self) -> str:
@@ -53,13 +56,15 @@ class GridWorkflow:
         return rule_resources(self.settings.get("cluster_requirements") or {})
 
     def report_file(self) -> str | None:
-        if self.settings.get("generate_report", "never") == "never":
+        if self.is_batch or self.settings.get("generate_report", "never") == "never":
             return None
         return str(self.layout.root / GRID_REPORT_NAME)
 
     def targets(self) -> list[str]:
         """Every job's marker (so a missing job always runs, even when all_data.csv exists from
         an earlier partial run), the merged table and the report."""
+        if self.is_batch:
+            return self.done_markers()
         report = self.report_file()
         return [*self.done_markers(), str(self.layout.all_data_csv), *([report] if report else [])]
 
@@ -83,11 +88,14 @@ def rule_resources(cluster_requirements: dict[str, Any]) -> dict[str, Any]:
 def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
     if EXPERIMENT_CONFIG_KEY in config:
         layout = ExperimentLayout.at(config[EXPERIMENT_CONFIG_KEY])
+        with open(layout.settings_json) as f:
+            settings = json.load(f)
+        if BATCH_CONFIG_KEY in config:
+            with open(config[BATCH_CONFIG_KEY]) as f:
+                return GridWorkflow(layout, [int(i) for i in json.load(f)], settings, is_batch=True)
         plan = read_plan(layout)
         if plan is None:
             raise RuntimeError(f"no planned grid search in {layout.root}")
-        with open(layout.settings_json) as f:
-            settings = json.load(f)
         return GridWorkflow(layout, list(plan["job_ids"]), settings)
 
     from cluster_utils.experiment_settings import experiment_directory, prepare_settings

@@ -67,6 +67,8 @@ class JobRunner:
         job_state.log_line(self.layout, message, level)
 
     def _finished_before(self, state: JobState) -> bool:
+        if state.status == job_state.STOPPED_EARLY:
+            return True
         return state.status == job_state.SUCCEEDED and self.metrics_file.is_file()
 
     def _mark_done(self) -> None:
@@ -133,7 +135,11 @@ class JobRunner:
         env = job_environment(spec, self.job_id)
         hostname = socket.gethostname()
         runner = AttemptRunner(
-            spec, env, self.layout.stdout_file(self.job_id), self.layout.stderr_file(self.job_id)
+            spec,
+            env,
+            self.layout.stdout_file(self.job_id),
+            self.layout.stderr_file(self.job_id),
+            stop_request=self.layout.stop_request(self.job_id),
         )
         if not state.attempts:
             self._log(f"Job with id {self.job_id} submitted.")
@@ -183,6 +189,8 @@ class JobRunner:
                     )
                 return self._fail(state, describe_exit(code), code)
         except Interrupted as interrupted:
+            if runner.stopped_on_request:
+                return self._stopped_early(state)
             # not the job's fault: it runs again on the next run and does not count as failed
             if state.attempts and state.attempts[-1].end is None:
                 state.attempts[-1].end = time.time()
@@ -191,6 +199,17 @@ class JobRunner:
             job_state.save_state(self.layout, state)
             self._log(f"Job {self.job_id} was interrupted ({interrupted}).", "WARNING")
             return 128 + interrupted.signum
+
+    def _stopped_early(self, state: JobState) -> int:
+        """The driver asked to stop this job (kill_bad_jobs_early): done, but not successful."""
+        if state.attempts and state.attempts[-1].end is None:
+            state.attempts[-1].end = time.time()
+        state.status = job_state.STOPPED_EARLY
+        state.reason = "stopped early on the driver's request (kill_bad_jobs_early)"
+        job_state.save_state(self.layout, state)
+        self._mark_done()
+        self._log(f"Job {self.job_id} was stopped early. Considering job failed.")
+        return 0
 
     def _metrics_written_since(self, since: float) -> bool:
         try:

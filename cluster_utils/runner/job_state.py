@@ -15,6 +15,8 @@ SUCCEEDED = "succeeded"
 FAILED = "failed"
 RUNNING = "running"
 PENDING = "pending"
+#: stopped on the driver's request (kill_bad_jobs_early); not a failure
+STOPPED_EARLY = "stopped_early"
 
 
 @dataclass

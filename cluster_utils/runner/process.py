@@ -50,8 +50,17 @@ def job_argv(spec: LaunchSpec, params_file: Path) -> list[str]:
 class AttemptRunner:
     """Runs child processes with stdout/stderr appended to the job's log files."""
 
-    def __init__(self, spec: LaunchSpec, env: dict[str, str], stdout: Path, stderr: Path) -> None:
+    def __init__(
+        self,
+        spec: LaunchSpec,
+        env: dict[str, str],
+        stdout: Path,
+        stderr: Path,
+        stop_request: Path | None = None,
+    ) -> None:
         self.spec = spec
+        self.stop_request = stop_request
+        self.stopped_on_request = False
         self.env = env
         self.stdout = stdout
         self.stderr = stderr
@@ -100,6 +109,13 @@ class AttemptRunner:
             except subprocess.TimeoutExpired:
                 pass
             if self._driver_pid and self._stop_signal is None and not process_alive(self._driver_pid):
+                self._on_signal(signal.SIGTERM, None)
+            if (
+                self.stop_request is not None
+                and not self.stopped_on_request
+                and self.stop_request.exists()
+            ):
+                self.stopped_on_request = True
                 self._on_signal(signal.SIGTERM, None)
             if self._stop_signal is not None:
                 if deadline is None:

@@ -12,19 +12,20 @@ EXPERIMENT = GRID.shell_experiment_dir
 PYTHON = GRID.shell_python
 
 
-onstart:
-    from cluster_utils.grid.planning import start_run
+# A batch of hp_optimization jobs: its driver keeps the tables and the summary itself.
+if not GRID.is_batch:
 
-    start_run(GRID.layout)
+    onstart:
+        from cluster_utils.grid.planning import start_run
 
+        start_run(GRID.layout)
 
-onsuccess:
-    from cluster_utils.grid.run_report import print_run_summary
+    onsuccess:
+        from cluster_utils.grid.run_report import print_run_summary
 
-    print_run_summary(GRID.layout, GRID.job_ids)
+        print_run_summary(GRID.layout, GRID.job_ids)
 
+    onerror:
+        from cluster_utils.grid.run_report import print_run_summary
 
-onerror:
-    from cluster_utils.grid.run_report import print_run_summary
-
-    print_run_summary(GRID.layout, GRID.job_ids)
+        print_run_summary(GRID.layout, GRID.job_ids)
