@@ -129,9 +129,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_optimization_command(args)
     if args.command == "report":
-        from cluster_utils.scripts.generate_report import generate_report_command
+        from cluster_utils.scripts.generate_report import main as generate_report
 
-        return generate_report_command(args.results_dir, args.output, force=args.force)
+        argv = [str(args.results_dir), *([str(args.output)] if args.output else [])]
+        return generate_report([*argv, *(["--force"] if args.force else [])])
     if args.command == "status":
         from cluster_utils.run_status import print_status
 

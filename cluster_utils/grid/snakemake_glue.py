@@ -56,9 +56,20 @@ class GridWorkflow:
         return rule_resources(self.settings.get("cluster_requirements") or {})
 
     def report_file(self) -> str | None:
+        """3.0's grid report name, when generate_report asks for a report."""
         if self.is_batch or self.settings.get("generate_report", "never") == "never":
             return None
-        return str(self.layout.root / GRID_REPORT_NAME)
+        return str(self.layout.root / f"{self.settings['optimization_procedure_name']}_report.pdf")
+
+    @property
+    def figures_dir(self) -> str:
+        """PNG copies of the report's figures, registered for ``snakemake --report``."""
+        return str(self.layout.root / "report_figures")
+
+    def figure_names(self) -> tuple[str, ...]:
+        from cluster_utils.report.api import PNG_FIGURES
+
+        return PNG_FIGURES["grid_search"]
 
     def targets(self) -> list[str]:
         """Every job's marker (so a missing job always runs, even when all_data.csv exists from
@@ -68,8 +79,6 @@ class GridWorkflow:
         report = self.report_file()
         return [*self.done_markers(), str(self.layout.all_data_csv), *([report] if report else [])]
 
-
-GRID_REPORT_NAME = "report.pdf"
 
 
 def rule_resources(cluster_requirements: dict[str, Any]) -> dict[str, Any]:
