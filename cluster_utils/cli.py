@@ -99,7 +99,14 @@ def _setup_logging() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # overrides may also come after options: `grid-search cfg.yaml --profile local x=1`
+    args, extras = parser.parse_known_args(argv)
+    unknown = [e for e in extras if e.startswith("-") or "=" not in e]
+    if unknown or (extras and not hasattr(args, "overrides")):
+        parser.error(f"unrecognized arguments: {' '.join(unknown or extras)}")
+    if extras:
+        args.overrides = [*args.overrides, *extras]
     _setup_logging()
     from cluster_utils.command_errors import handle_errors
 

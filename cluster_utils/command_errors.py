@@ -40,7 +40,8 @@ def handle_errors() -> Iterator[Outcome]:
     try:
         yield outcome
     except FileNotFoundError as error:
-        print(f"error: {error.filename or error}: no such file", file=sys.stderr)
+        what = error.strerror or "no such file"
+        print(f"error: {error.filename or error}: {what}", file=sys.stderr)
         outcome.code = EXIT_CONFIG_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
