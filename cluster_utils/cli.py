@@ -34,9 +34,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cores", type=int, help="at most this many cores for local jobs (default: all)"
     )
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="show Snakemake's own output"
-    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="show Snakemake's own output")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""Paths inside an experiment directory (see docs/results_layout.md): the one place that names them."""
+"""Paths inside an experiment directory (docs/results_layout.md): the one place naming them."""
 
 from __future__ import annotations
 

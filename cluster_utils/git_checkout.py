@@ -59,7 +59,9 @@ def clone_pinned(git_params: dict[str, Any], start_dir: Path, clones_dir: Path) 
         if commit:
             repo.git.checkout(commit)
     except git.GitCommandError as error:
-        raise GitCheckoutError(f"cannot clone {url} (git_params): {error.stderr.strip()}") from error
+        raise GitCheckoutError(
+            f"cannot clone {url} (git_params): {error.stderr.strip()}"
+        ) from error
     sha = repo.head.commit.hexsha
     target = clones_dir / sha
     if target.exists():
@@ -72,7 +74,9 @@ def clone_pinned(git_params: dict[str, Any], start_dir: Path, clones_dir: Path) 
     return target, sha
 
 
-def code_directory(settings: dict[str, Any], start_dir: Path, clones_dir: Path) -> tuple[Path, str | None]:
+def code_directory(
+    settings: dict[str, Any], start_dir: Path, clones_dir: Path
+) -> tuple[Path, str | None]:
     """Directory the job script is found in, and the pinned commit (None when not cloned)."""
     if settings.get("run_in_working_dir", False):
         return start_dir, _head_commit(start_dir)

@@ -79,7 +79,9 @@ class ProgressDisplay:
         pending = len(self.job_ids) - len(succeeded) - len(failed) - len(running)
         for job_id in sorted(failed - self._reported_failures):
             state = job_state.load_state(self.layout, job_id)
-            self._print_above(f"job {job_id} failed: {state.reason} (logs: {self.layout.job_dir(job_id)})")
+            self._print_above(
+                f"job {job_id} failed: {state.reason} (logs: {self.layout.job_dir(job_id)})"
+            )
         self._reported_failures |= failed
         line = (
             f"jobs: {len(succeeded)} done, {len(running)} running, {len(failed)} failed, "
@@ -104,4 +106,3 @@ class ProgressDisplay:
         if self.is_tty:
             self.stream.write("\n")
             self.stream.flush()
-

@@ -36,7 +36,12 @@ def print_status(results_dir: Path, *, show_all: bool = False) -> int:
         f"{layout.root}: {len(job_ids)} jobs: "
         + ", ".join(
             f"{counts.get(name, 0)} {name}"
-            for name in (job_state.SUCCEEDED, job_state.FAILED, job_state.RUNNING, job_state.PENDING)
+            for name in (
+                job_state.SUCCEEDED,
+                job_state.FAILED,
+                job_state.RUNNING,
+                job_state.PENDING,
+            )
         )
     )
     if layout.abort_file.exists():
@@ -62,6 +67,9 @@ def print_status(results_dir: Path, *, show_all: bool = False) -> int:
         print(f"pending {len(pending)} jobs: {ids}")
     if show_all:
         for state in by_status.get(job_state.SUCCEEDED, []):
-            print(f"done    job {state.id}" + (f" (resumed {state.resumes}x)" if state.resumes else ""))
+            print(
+                f"done    job {state.id}"
+                + (f" (resumed {state.resumes}x)" if state.resumes else "")
+            )
     sys.stdout.flush()
     return 0

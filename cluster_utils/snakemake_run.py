@@ -7,6 +7,7 @@ alive; if none is, Snakemake's own lock left behind by a killed run is stale and
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import os
@@ -63,10 +64,8 @@ def snakemake_argv(
 def _die_with_parent() -> None:
     """In the child: get SIGINT when the driver dies (even by kill -9), so no run is orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGINT)
-    except (OSError, AttributeError):
-        pass
 
 
 def acquire_run_lock(layout: ExperimentLayout):
@@ -78,7 +77,7 @@ def acquire_run_lock(layout: ExperimentLayout):
     except BlockingIOError:
         handle.close()
         raise RunLockedError(
-            f"another cluster_utils run is active on {layout.root}; wait for it to finish or stop it"
+            f"another cluster_utils run is active on {layout.root}; wait for it to end or stop it"
         ) from None
     # Nobody else runs this experiment: a Snakemake lock left by a killed run is stale.
     shutil.rmtree(layout.root / ".snakemake" / "locks", ignore_errors=True)
@@ -122,10 +121,8 @@ def run_snakemake(
                     on_tick()
             except KeyboardInterrupt:
                 interrupted += 1
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.pid, signal.SIGINT if interrupted < 3 else signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
         if on_tick:
             on_tick()
         return 130 if interrupted else code

@@ -52,8 +52,16 @@ class Experiment:
 
     def command(self, *extra: str, entry: str = "cli") -> list[str]:
         if entry == "cli":
-            return [sys.executable, "-m", "cluster_utils.cli", "grid-search", str(self.config_file),
-                    "--profile", "local", *extra]
+            return [
+                sys.executable,
+                "-m",
+                "cluster_utils.cli",
+                "grid-search",
+                str(self.config_file),
+                "--profile",
+                "local",
+                *extra,
+            ]
         return [sys.executable, "-m", "cluster_utils.grid_search", str(self.config_file), *extra]
 
     def run(self, *extra: str, timeout: float = 180, **kwargs: Any) -> subprocess.CompletedProcess:

@@ -7,6 +7,7 @@ Snakemake never sees a finished job as outdated.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -58,7 +59,9 @@ def read_plan(layout: ExperimentLayout) -> dict[str, Any] | None:
         return None
 
 
-def plan_grid_search(settings: dict[str, Any], start_dir: Path, layout: ExperimentLayout) -> GridPlan:
+def plan_grid_search(
+    settings: dict[str, Any], start_dir: Path, layout: ExperimentLayout
+) -> GridPlan:
     """Expand the grid and (re)write what changed. ``settings`` must be validated already."""
     fingerprint = settings_fingerprint(settings, start_dir)
     previous = read_plan(layout)
@@ -92,15 +95,23 @@ def plan_grid_search(settings: dict[str, Any], start_dir: Path, layout: Experime
             constants.WORKING_DIR: str(layout.working_dir(job_id)),
         }
         write_if_changed(layout.params_file(job_id), json.dumps(params, indent=2, sort_keys=True))
-        rows.append({constants.ID: job_id, "job_hash": job.job_hash, "restart": job.restart,
-                     **flatten_dict(job.params)})
+        rows.append(
+            {
+                constants.ID: job_id,
+                "job_hash": job.job_hash,
+                "restart": job.restart,
+                **flatten_dict(job.params),
+            }
+        )
 
     loaded = 0
     if settings.get("load_existing_results", False):
         loaded = _load_existing_results(layout, job_ids)
 
     _write_jobs_csv(layout, rows)
-    write_if_changed(layout.settings_json, json.dumps(settings, indent=2, sort_keys=True, default=str))
+    write_if_changed(
+        layout.settings_json, json.dumps(settings, indent=2, sort_keys=True, default=str)
+    )
     _write_metadata(layout, commit, len(job_ids))
     atomic_write_json(layout.plan_file, {"fingerprint": fingerprint, "job_ids": job_ids})
     return GridPlan(layout, job_ids, settings, loaded)
@@ -108,10 +119,8 @@ def plan_grid_search(settings: dict[str, Any], start_dir: Path, layout: Experime
 
 def start_run(layout: ExperimentLayout) -> None:
     """A new run clears the previous run's abort request."""
-    try:
+    with contextlib.suppress(FileNotFoundError):
         layout.abort_file.unlink()
-    except FileNotFoundError:
-        pass
 
 
 def _load_existing_results(layout: ExperimentLayout, job_ids: list[int]) -> int:

@@ -25,7 +25,9 @@ def format_summary(layout: ExperimentLayout, summary: RunSummary) -> str:
         tail = failure["stderr_tail"].splitlines()[-5:]
         lines.extend(f"      {line}" for line in tail)
     if len(summary.failures) > MAX_FAILURES_SHOWN:
-        lines.append(f"  ... and {len(summary.failures) - MAX_FAILURES_SHOWN} more: {layout.failures_csv}")
+        lines.append(
+            f"  ... and {len(summary.failures) - MAX_FAILURES_SHOWN} more: {layout.failures_csv}"
+        )
     if summary.failures:
         lines.append("  run the same command again to re-run only the failed and missing jobs")
     return "\n".join(lines)

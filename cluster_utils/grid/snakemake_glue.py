@@ -80,7 +80,6 @@ class GridWorkflow:
         return [*self.done_markers(), str(self.layout.all_data_csv), *([report] if report else [])]
 
 
-
 def rule_resources(cluster_requirements: dict[str, Any]) -> dict[str, Any]:
     """Snakemake resources for every backend at once; each executor reads only its own keys."""
     resources: dict[str, Any] = {}

@@ -1,4 +1,4 @@
-"""Merge every job's parameters and metrics into ``all_data.csv``; list failures in ``failures.csv``.
+"""Merge every job's parameters and metrics into ``all_data.csv``; failures into ``failures.csv``.
 
 Reads only files (params.json, metrics.csv, state.json), so it can run at any time: after the
 run, from Snakemake's ``onerror`` handler, or while jobs are still running.
@@ -98,8 +98,15 @@ def collect_results(layout: ExperimentLayout, job_ids: list[int]) -> RunSummary:
                 status = job_state.FAILED
                 state.reason = "metrics.csv is missing or empty"
         summary.counts[status] += 1
-        job_rows.append({constants.ID: job_id, "status": status, "reason": state.reason or "",
-                         "resumes": state.resumes, **params})
+        job_rows.append(
+            {
+                constants.ID: job_id,
+                "status": status,
+                "reason": state.reason or "",
+                "resumes": state.resumes,
+                **params,
+            }
+        )
         if metrics is not None:
             for key in params:
                 if key not in param_columns:

@@ -1,4 +1,6 @@
-"""The job runner: what a Snakemake job executes to run one job script (``python -m cluster_utils.runner``).
+"""The job runner: what a Snakemake job executes to run one job script.
+
+``python -m cluster_utils.runner EXPERIMENT_DIR JOB_ID``.
 
 It stays light (stdlib only) because it starts once per job.
 """

@@ -1,7 +1,8 @@
-"""Runner-side record of one job: ``jobs/<id>/state.json``, status markers and cluster_run.log lines."""
+"""Runner-side record of one job: ``jobs/<id>/state.json``, status markers, cluster_run.log."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -70,10 +71,8 @@ def mark_status(layout: ExperimentLayout, job_id: int, status: str) -> None:
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.touch()
         else:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 marker.unlink()
-            except FileNotFoundError:
-                pass
 
 
 def count_status(layout: ExperimentLayout) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -75,10 +76,8 @@ class AttemptRunner:
             self._stop_signal = signum
         child = self._child
         if child is not None and child.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signum)
-            except ProcessLookupError:
-                pass
 
     def run(self, argv: list[str]) -> int:
         if self._stop_signal is not None:
@@ -108,7 +107,11 @@ class AttemptRunner:
                 return child.wait(timeout=0.2)
             except subprocess.TimeoutExpired:
                 pass
-            if self._driver_pid and self._stop_signal is None and not process_alive(self._driver_pid):
+            if (
+                self._driver_pid
+                and self._stop_signal is None
+                and not process_alive(self._driver_pid)
+            ):
                 self._on_signal(signal.SIGTERM, None)
             if (
                 self.stop_request is not None
@@ -121,10 +124,8 @@ class AttemptRunner:
                 if deadline is None:
                     deadline = time.monotonic() + KILL_GRACE_SECONDS
                 elif time.monotonic() > deadline:
-                    try:
+                    with contextlib.suppress(ProcessLookupError):
                         os.killpg(child.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
 
     @property
     def stop_signal(self) -> int | None:

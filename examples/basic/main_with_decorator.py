@@ -3,13 +3,13 @@
 import random
 import time
 
-from cluster_utils import cluster_main
+from main import fn_to_optimize
 
-from main import fn_to_optimize  # noqa: E402  (examples/basic is the script's directory)
+from cluster_utils import cluster_main
 
 
 @cluster_main
-def main(working_dir, id, fn_args, max_sleep_time=0, **kwargs):  # noqa: A002
+def main(working_dir, id, fn_args, max_sleep_time=0, **kwargs):
     rng = random.Random(id)
     time.sleep(rng.uniform(0, max_sleep_time))
     noiseless = fn_to_optimize(**fn_args)

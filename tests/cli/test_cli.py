@@ -84,9 +84,19 @@ def test_unknown_profile_is_a_clear_error(experiment: Experiment) -> None:
     experiment.write_script(COUNTING_SCRIPT)
     experiment.write_config([{"param": "x", "values": [1]}])
     result = subprocess.run(
-        [sys.executable, "-m", "cluster_utils.cli", "grid-search", str(experiment.config_file),
-         "--profile", "nowhere"],
-        capture_output=True, text=True, cwd=experiment.workdir, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "cluster_utils.cli",
+            "grid-search",
+            str(experiment.config_file),
+            "--profile",
+            "nowhere",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=experiment.workdir,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "profile 'nowhere' is neither one of local, slurm, htcondor" in result.stderr

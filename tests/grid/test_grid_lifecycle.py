@@ -117,7 +117,7 @@ def test_exit_for_resume_twice_then_success(experiment: Experiment) -> None:
 
 
 def test_value_with_shell_metacharacters_reaches_the_job_intact(experiment: Experiment) -> None:
-    nasty = "it's \"quoted\" $HOME `date`; rm -rf / \n newline ünïcödé ✓ ~"
+    nasty = 'it\'s "quoted" $HOME `date`; rm -rf / \n newline ünïcödé ✓ ~'
     experiment.write_script(
         """
         import json
@@ -183,7 +183,5 @@ def test_abort_rule_stops_starting_jobs(experiment: Experiment) -> None:
     result = experiment.run("--cores", "1")
     assert result.returncode == 1
     assert "Too many (6) jobs failed" in result.stderr
-    states = [
-        (experiment.results / "jobs" / str(i) / "state.json").exists() for i in range(20)
-    ]
+    states = [(experiment.results / "jobs" / str(i) / "state.json").exists() for i in range(20)]
     assert sum(states) == 6  # 3.0 rule: failed > successful + running + 5

@@ -45,7 +45,10 @@ def test_snakemake_profile_local_runs_the_example_experiment(tmp_path: Path) -> 
     # Snakemake's HTML report of the same run
     report = subprocess.run(
         [sys.executable, "-m", "snakemake", "--report", "report.html"],
-        cwd=checkout, capture_output=True, text=True, timeout=300,
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert report.returncode == 0, report.stderr[-3000:]
     html = (checkout / "report.html").read_text(errors="replace")
@@ -54,7 +57,10 @@ def test_snakemake_profile_local_runs_the_example_experiment(tmp_path: Path) -> 
     # a second run has nothing to do: no job runs again
     again = subprocess.run(
         [sys.executable, "-m", "snakemake", "--profile", "profiles/local", "--cores", "2"],
-        cwd=checkout, capture_output=True, text=True, timeout=300,
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert again.returncode == 0
     assert "Nothing to be done" in again.stderr
@@ -73,9 +79,21 @@ def test_snakemake_with_another_configfile_does_not_mix_configs(tmp_path: Path) 
     }
     (checkout / "other.yaml").write_text(yaml.safe_dump(other))
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--profile", "profiles/local", "--configfile",
-         "other.yaml", "--cores", "2"],
-        cwd=checkout, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--profile",
+            "profiles/local",
+            "--configfile",
+            "other.yaml",
+            "--cores",
+            "2",
+        ],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     data = pd.read_csv(checkout / "results" / "other" / "all_data.csv")
@@ -87,14 +105,27 @@ def test_non_editable_install_runs_from_any_directory(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(REPO_ROOT)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (wheel,) = dist.glob("*.whl")
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
-         str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
@@ -110,15 +141,33 @@ def test_non_editable_install_runs_from_any_directory(tmp_path: Path) -> None:
     (workdir / "grid.yaml").write_text(yaml.safe_dump(config))
     env = {**os.environ, "PYTHONPATH": str(target)}
     where = subprocess.run(
-        [sys.executable, "-c",
-         "import cluster_utils.workflow_files as w; print(w.workflow_root())"],
-        cwd=workdir, env=env, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import cluster_utils.workflow_files as w; print(w.workflow_root())",
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert Path(where.stdout.strip()).is_relative_to(target)
     result = subprocess.run(
-        [sys.executable, "-m", "cluster_utils.cli", "grid-search", "grid.yaml", "--profile",
-         "local"],
-        cwd=workdir, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "cluster_utils.cli",
+            "grid-search",
+            "grid.yaml",
+            "--profile",
+            "local",
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(pd.read_csv(workdir / "results" / "from_wheel" / "all_data.csv")) == 3
