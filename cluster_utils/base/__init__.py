@@ -1,1 +1,1 @@
-"""Things shared by the job side and the runner side: constants, settings loading, job-file protocol."""
+"""Shared by the job side and the runner side: constants, settings loading, job-file protocol."""
