@@ -97,7 +97,8 @@ def test_run_as_module_and_non_python_script(experiment: Experiment) -> None:
     shell_job = experiment.workdir / "job.sh"
     shell_job.write_text(
         "#!/bin/sh\n"
-        'wd=$(python3 -c \'import json,sys; print(json.load(open(sys.argv[1]))["working_dir"])\' "$1")\n'
+        "wd=$(python3 -c 'import json,sys; "
+        'print(json.load(open(sys.argv[1]))["working_dir"])\' "$1")\n'
         'mkdir -p "$wd"\nprintf \'y\\n7\\n\' > "$wd/metrics.csv"\n'
     )
     shell_job.chmod(0o755)
