@@ -82,6 +82,17 @@ class ExperimentLayout:
     def done_marker(self, job_id: int | str) -> Path:
         return self.job_dir(job_id) / "done"
 
+    @property
+    def chunks_dir(self) -> Path:
+        """Groups of jobs run one after another by one runner (fast local runs)."""
+        return self.jobs_dir / "chunks"
+
+    def chunk_members(self, chunk: str) -> Path:
+        return self.chunks_dir / f"{chunk}.json"
+
+    def chunk_marker(self, chunk: str) -> Path:
+        return self.chunks_dir / f"{chunk}.done"
+
     def stop_request(self, job_id: int | str) -> Path:
         """Written by the driver to stop a running job early (hp_optimization's early killing)."""
         return self.job_dir(job_id) / "stop_request"

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.grid.snakemake_glue import EXPERIMENT_CONFIG_KEY
+from cluster_utils.grid.snakemake_glue import CHUNK_SIZE_CONFIG_KEY, EXPERIMENT_CONFIG_KEY
 from cluster_utils.runner.driver_watch import DRIVER_ENV_VAR, driver_identity
 from cluster_utils.workflow_files import snakefile
 
@@ -36,6 +36,7 @@ def snakemake_argv(
     *,
     cores: int | None = None,
     dry_run: bool = False,
+    chunk_size: int = 1,
     extra: list[str] | None = None,
 ) -> list[str]:
     argv = [
@@ -50,6 +51,7 @@ def snakemake_argv(
         str(profile),
         "--config",
         f"{EXPERIMENT_CONFIG_KEY}={layout.root}",
+        f"{CHUNK_SIZE_CONFIG_KEY}={chunk_size}",
         "--rerun-incomplete",
         "--rerun-triggers",
         "mtime",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from cluster_utils.experiment_settings import (
     load_experiment_settings,
     run_locally_setting,
 )
+from cluster_utils.grid.chunking import local_chunk_size
 from cluster_utils.grid.planning import plan_grid_search, start_run
 from cluster_utils.grid.run_report import print_run_summary
 from cluster_utils.progress_display import ProgressDisplay
@@ -61,11 +63,17 @@ def run_grid_search(options: GridSearchOptions) -> int:
         if cores is None and profile.name == "local":
             max_cpus = (settings.get("cluster_requirements") or {}).get("max_cpus")
             cores = int(max_cpus) if max_cpus else None
+        chunk_size = 1
+        if profile.name == "local":
+            threads = int((settings.get("cluster_requirements") or {}).get("request_cpus") or 1)
+            slots = max(1, (cores or os.cpu_count() or 1) // threads)
+            chunk_size = local_chunk_size(len(plan.job_ids), slots)
         argv = snakemake_argv(
             layout,
             profile,
             cores=cores,
             dry_run=options.dry_run,
+            chunk_size=chunk_size,
             extra=options.snakemake_args,
         )
         if options.dry_run:

@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.grid.chunking import make_chunks
 from cluster_utils.grid.planning import plan_grid_search, read_plan
 
 EXPERIMENT_CONFIG_KEY = "cluster_utils_experiment"
 #: hp_optimization hands Snakemake a batch: a JSON file with the list of job ids to run
 BATCH_CONFIG_KEY = "cluster_utils_batch"
+#: run this many jobs per Snakemake job, one after another (the CLI sets it for local runs)
+CHUNK_SIZE_CONFIG_KEY = "cluster_utils_chunk_size"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class GridWorkflow:
     job_ids: list[int]
     settings: dict[str, Any]
     is_batch: bool = False
+    chunks: tuple[str, ...] = ()
 
     @property
     def experiment_dir(self) -> str:
@@ -47,7 +51,13 @@ class GridWorkflow:
         return str(self.layout.jobs_dir / "{job_id}" / "done")
 
     def done_markers(self) -> list[str]:
+        """What the results depend on: one marker per job, or per chunk of jobs."""
+        if self.chunks:
+            return [str(self.layout.chunk_marker(name)) for name in self.chunks]
         return [str(self.layout.done_marker(job_id)) for job_id in self.job_ids]
+
+    def chunk_marker_pattern(self) -> str:
+        return str(self.layout.chunks_dir / "{chunk}.done")
 
     def threads(self) -> int:
         return int((self.settings.get("cluster_requirements") or {}).get("request_cpus", 1) or 1)
@@ -104,7 +114,10 @@ def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
         plan = read_plan(layout)
         if plan is None:
             raise RuntimeError(f"no planned grid search in {layout.root}")
-        return GridWorkflow(layout, list(plan["job_ids"]), settings)
+        job_ids = list(plan["job_ids"])
+        chunk_size = int(config.get(CHUNK_SIZE_CONFIG_KEY, 1))
+        chunks = tuple(make_chunks(layout, job_ids, chunk_size)) if chunk_size > 1 else ()
+        return GridWorkflow(layout, job_ids, settings, chunks=chunks)
 
     from cluster_utils.experiment_settings import experiment_directory, prepare_settings
 

@@ -21,6 +21,7 @@ from cluster_utils.base import constants, job_protocol
 from cluster_utils.experiment_layout import ExperimentLayout
 from cluster_utils.launch_spec import LaunchSpec
 from cluster_utils.runner import job_state
+from cluster_utils.runner.forked_job import can_fork
 from cluster_utils.runner.job_state import Attempt, JobState
 from cluster_utils.runner.process import AttemptRunner, Interrupted, job_argv, job_environment
 from cluster_utils.runner.resume import scheduler_resume_exit_code
@@ -151,6 +152,7 @@ class JobRunner:
                 if code != 0:
                     return self._fail(state, f"pre_job_script {describe_exit(code)}", code)
             argv = job_argv(spec, self.layout.params_file(self.job_id))
+            fork = can_fork(spec)
             while True:
                 attempt = Attempt(start=time.time(), hostname=hostname)
                 state.attempts.append(attempt)
@@ -158,7 +160,7 @@ class JobRunner:
                 state.hostname = hostname
                 job_state.save_state(self.layout, state)
                 self._log(f"Job {self.job_id} started on hostname {hostname}")
-                code = runner.run(argv)
+                code = runner.run(argv, fork=fork)
                 attempt.end = time.time()
                 attempt.return_code = code
                 if runner.stop_signal is not None:
@@ -218,9 +220,30 @@ class JobRunner:
             return False
 
 
+def run_chunk(experiment_dir: Path, chunk: str) -> int:
+    """Run the jobs of a chunk one after another; every job is run even if an earlier failed."""
+    from cluster_utils.grid.chunking import read_chunk
+
+    layout = ExperimentLayout.at(experiment_dir)
+    outcome = 0
+    for job_id in read_chunk(layout, chunk):
+        code = JobRunner(experiment_dir, job_id).run()
+        if code == EXIT_ABORTED or code > 128:  # the run was aborted or interrupted
+            return code
+        outcome = outcome or code
+    if outcome == 0:
+        layout.chunk_marker(chunk).touch()
+    return outcome
+
+
+USAGE = "usage: python -m cluster_utils.runner EXPERIMENT_DIR (JOB_ID | --chunk NAME)"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m cluster_utils.runner EXPERIMENT_DIR JOB_ID", file=sys.stderr)
+    if len(args) == 3 and args[1] == "--chunk":
+        return run_chunk(Path(args[0]), args[2])
+    if len(args) != 2 or not args[1].isdigit():
+        print(USAGE, file=sys.stderr)
         return 2
     return JobRunner(Path(args[0]), int(args[1])).run()

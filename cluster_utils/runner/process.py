@@ -12,6 +12,7 @@ from pathlib import Path
 from cluster_utils.base import job_protocol
 from cluster_utils.launch_spec import LaunchSpec
 from cluster_utils.runner.driver_watch import process_alive, watched_driver_pid
+from cluster_utils.runner.forked_job import ForkedJob, start_forked
 
 #: signals passed on to the job script (USR1 is Slurm's "timeout is near" signal)
 FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
@@ -65,7 +66,7 @@ class AttemptRunner:
         self.env = env
         self.stdout = stdout
         self.stderr = stderr
-        self._child: subprocess.Popen[bytes] | None = None
+        self._child: subprocess.Popen[bytes] | ForkedJob | None = None
         self._stop_signal: int | None = None
         self._driver_pid = watched_driver_pid()
         for signum in FORWARDED_SIGNALS:
@@ -79,10 +80,17 @@ class AttemptRunner:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signum)
 
-    def run(self, argv: list[str]) -> int:
+    def run(self, argv: list[str], *, fork: bool = False) -> int:
+        """Run ``argv``; with ``fork`` (a Python script under this interpreter, see
+        forked_job.can_fork) in a forked copy of this process instead of a new interpreter."""
         if self._stop_signal is not None:
             raise Interrupted(self._stop_signal)
         with open(self.stdout, "ab") as out, open(self.stderr, "ab") as err:
+            if fork:
+                self._child = start_forked(
+                    argv[1], argv[2], self.spec.cwd, self.env, out.fileno(), err.fileno()
+                )
+                return self._wait()
             try:
                 self._child = subprocess.Popen(
                     argv,
@@ -105,7 +113,7 @@ class AttemptRunner:
         while True:
             try:
                 return child.wait(timeout=0.2)
-            except subprocess.TimeoutExpired:
+            except (subprocess.TimeoutExpired, TimeoutError):
                 pass
             if (
                 self._driver_pid

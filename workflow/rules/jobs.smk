@@ -13,3 +13,15 @@ rule run_job:
         **GRID.resources(),
     shell:
         "{PYTHON} -m cluster_utils.runner {EXPERIMENT} {wildcards.job_id}"
+
+
+# Local runs of many short jobs: a chunk of jobs per Snakemake job, run one after another
+# (see cluster_utils/grid/chunking.py); each job keeps its own state, logs and outcome.
+rule run_job_chunk:
+    output:
+        GRID.chunk_marker_pattern(),
+    wildcard_constraints:
+        chunk=r"\d+-\d+-[0-9a-f]{8}",
+    threads: GRID.threads()
+    shell:
+        "{PYTHON} -m cluster_utils.runner {EXPERIMENT} --chunk {wildcards.chunk}"
