@@ -1,0 +1,322 @@
+"""Slurm backend: cluster_requirements -> Snakemake Slurm-executor resources, and job-side hooks.
+
+Submission goes through snakemake-executor-plugin-slurm (profiles/slurm). Inside an allocation
+the job runs as ``sbatch`` batch shell -> ``snakemake`` (jobstep executor) -> ``srun`` ->
+``snakemake`` -> rule shell -> runner -> job script. That nesting decides two things here
+(details and evidence in docs/slurm.md):
+
+* **exit_for_resume** (exit code 3): :func:`request_resume` requeues the *same* Slurm job
+  (``scontrol requeue``). Slurm restarts it with a fresh time limit, the executor's status check
+  only ever sees PENDING/RUNNING, so it is neither a failure nor a new Snakemake job, and no
+  other job waits for it.
+* **signal_seconds_to_timeout**: ``sbatch --signal=USR1@N`` signals every process of the job
+  step, which kills the nested ``snakemake`` (it has no USR1 handler) and so the job;
+  ``--signal=B:USR1@N`` only reaches the batch shell. So no ``--signal`` is passed: the runner
+  calls :func:`arm_timeout_signal`, which sends SIGUSR1 to the job script itself N seconds
+  before the job's end time as Slurm reports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from cluster_utils.base.constants import RETURN_CODE_FOR_RESUME
+
+#: cluster_requirements keys this backend uses; the rest (HTCondor's bid, cuda_requirement,
+#: gpu_memory_mb, concurrency_limit[_tag], hostname_list, ...) are ignored here.
+SLURM_KEYS = (
+    "partition",
+    "request_cpus",
+    "request_gpus",
+    "memory_in_mb",
+    "request_time",
+    "forbidden_hostnames",
+    "signal_seconds_to_timeout",
+    "extra_submission_options",
+)
+
+#: Always added: a requeued (resumed) job appends to its Slurm log instead of truncating it.
+APPEND_LOG_OPTION = "--open-mode=append"
+
+# "minutes", "minutes:seconds", "hours:minutes:seconds", "days-hours", "days-hours:minutes",
+# "days-hours:minutes:seconds" (sbatch --time)
+_TIME_RE = re.compile(
+    r"^(?:(?P<days>\d+)-(?P<dh>\d+)(?::(?P<dm>\d+)(?::(?P<ds>\d+))?)?"
+    r"|(?P<a>\d+)(?::(?P<b>\d+)(?::(?P<c>\d+))?)?)$"
+)
+# the Slurm executor's job names: the run's UUID, optionally "<jobname_prefix>_<uuid>"
+_EXECUTOR_JOB_NAME_RE = re.compile(
+    r"(?:^|_)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+
+
+def parse_slurm_time(value: str | int) -> int:
+    """Seconds of a Slurm time limit in any ``sbatch --time`` format (an int means minutes)."""
+    if isinstance(value, bool):
+        raise ValueError(f"request_time must be a Slurm time string, not {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"request_time must not be negative, got {value}")
+        return value * 60
+    match = _TIME_RE.match(str(value).strip())
+    if match is None:
+        raise ValueError(
+            f"request_time {value!r} is not a Slurm time: expected one of 'minutes', "
+            "'minutes:seconds', 'hours:minutes:seconds', 'days-hours', 'days-hours:minutes', "
+            "'days-hours:minutes:seconds'"
+        )
+    g = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+    if "days" in g:
+        return g["days"] * 86400 + g["dh"] * 3600 + g.get("dm", 0) * 60 + g.get("ds", 0)
+    if "c" in g:  # hours:minutes:seconds
+        return g["a"] * 3600 + g["b"] * 60 + g["c"]
+    if "b" in g:  # minutes:seconds
+        return g["a"] * 60 + g["b"]
+    return g["a"] * 60  # minutes
+
+
+def runtime_minutes(request_time: str | int) -> int:
+    """Snakemake ``runtime`` (whole minutes, rounded up, at least 1) for a Slurm time limit.
+
+    Slurm keeps time limits in whole minutes and rounds seconds up itself, so rounding up
+    here loses nothing: ``"1:30"`` and ``"2"`` are the same limit to Slurm.
+    """
+    return max(1, math.ceil(parse_slurm_time(request_time) / 60))
+
+
+def _forbidden_extra_options() -> Mapping[str, str]:
+    """The sbatch options the executor plugin manages itself (it rejects them in slurm_extra)."""
+    try:
+        from snakemake_executor_plugin_slurm.validation import get_forbidden_slurm_options
+    except ImportError:  # plugin not installed: nothing to check against
+        return {}
+    return get_forbidden_slurm_options()
+
+
+def _extra_options(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return shlex.split(value)
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ValueError(
+        "cluster_requirements.extra_submission_options must be a list of sbatch arguments "
+        f"(strings), got {value!r}"
+    )
+
+
+def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, Any]:
+    """Resources for a Snakemake rule run by the Slurm executor plugin (2.x).
+
+    ============================== ===================================================
+    cluster_requirements           resource (-> sbatch option)
+    ============================== ===================================================
+    partition                      slurm_partition (-> -p; "a,b" allowed)
+    request_cpus                   cpus_per_task (-> --cpus-per-task, also on the srun step)
+    request_gpus (> 0)             gpu (-> --gpus=N, also on the srun step)
+    memory_in_mb                   mem_mb (-> --mem)
+    request_time                   runtime in minutes, rounded up (-> -t)
+    forbidden_hostnames            slurm_extra ``--exclude=a,b``
+    extra_submission_options       slurm_extra, each argument appended verbatim (quoted)
+    signal_seconds_to_timeout      nothing: see :func:`arm_timeout_signal`
+    ============================== ===================================================
+
+    ``slurm_extra`` always starts with ``--open-mode=append`` so that a resumed (requeued)
+    job's Slurm log is continued, not truncated. Snakemake's ``threads`` is not a resource:
+    set the rule's ``threads`` from :func:`snakemake_threads`. Keys of other backends are
+    ignored; unknown keys are rejected by config validation, not here.
+    """
+    req = cluster_requirements
+    res: dict[str, Any] = {}
+    if req.get("partition"):
+        res["slurm_partition"] = str(req["partition"])
+    if req.get("request_cpus") is not None:
+        res["cpus_per_task"] = _positive_int(req["request_cpus"], "request_cpus")
+    if req.get("request_gpus"):
+        gpus = _positive_int(req["request_gpus"], "request_gpus", allow_zero=True)
+        if gpus:
+            res["gpu"] = gpus
+    if req.get("memory_in_mb") is not None:
+        res["mem_mb"] = _positive_int(req["memory_in_mb"], "memory_in_mb")
+    if req.get("request_time") is not None:
+        res["runtime"] = runtime_minutes(req["request_time"])
+
+    extra = [APPEND_LOG_OPTION]
+    hosts = req.get("forbidden_hostnames") or []
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    if hosts:
+        extra.append("--exclude=" + ",".join(str(h) for h in hosts))
+    user_extra = _extra_options(req.get("extra_submission_options"))
+    forbidden = _forbidden_extra_options()
+    for arg in user_extra:
+        for pattern, what in forbidden.items():
+            if re.match(pattern, arg + " "):
+                raise ValueError(
+                    f"cluster_requirements.extra_submission_options: {arg!r} sets the {what}, "
+                    "which the Slurm executor sets itself; use the cluster_requirements key "
+                    "for it (partition, request_cpus, request_gpus, memory_in_mb, "
+                    "request_time) where there is one"
+                )
+    extra.extend(user_extra)
+    res["slurm_extra"] = shlex.join(extra)
+    return res
+
+
+def snakemake_threads(cluster_requirements: Mapping[str, Any]) -> int:
+    """The rule's ``threads`` for these requirements (request_cpus, default 1)."""
+    cpus = cluster_requirements.get("request_cpus")
+    return 1 if cpus is None else _positive_int(cpus, "request_cpus")
+
+
+def _positive_int(value: Any, key: str, allow_zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise ValueError(f"cluster_requirements.{key} must be an integer, got {value!r}")
+    if int(value) < (0 if allow_zero else 1):
+        raise ValueError(f"cluster_requirements.{key} must be >= {int(not allow_zero)}")
+    return int(value)
+
+
+# ----------------------------------------------------------------------------- job side
+
+
+def _job_fields(job_id: str) -> dict[str, str]:
+    """``Key=Value`` fields of ``scontrol show job -o JOB_ID`` (empty dict on error)."""
+    try:
+        out = subprocess.run(
+            ["scontrol", "show", "job", "-o", job_id],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return dict(re.findall(r"(?:^|\s)([A-Za-z:]+)=(\S*)", out))
+
+
+def in_slurm_job() -> bool:
+    """True inside a job that the Snakemake Slurm executor submitted.
+
+    Needs ``SLURM_JOB_ID`` and a job name of the executor's form (the run's UUID), so that a
+    workflow run locally inside someone's own ``salloc``/``sbatch`` job is not mistaken for
+    one (requeueing that would restart the user's whole allocation). The job step the rule
+    runs in does not see the job's name (``SLURM_JOB_NAME`` is the step's), so it is asked
+    from ``scontrol`` (one call).
+    """
+    job_id = os.environ.get("SLURM_JOB_ID")
+    if not job_id:
+        return False
+    if _EXECUTOR_JOB_NAME_RE.search(os.environ.get("SLURM_JOB_NAME", "")):
+        return True
+    return bool(_EXECUTOR_JOB_NAME_RE.search(_job_fields(job_id).get("JobName", "")))
+
+
+def restart_count() -> int:
+    """How often Slurm has requeued (resumed) this job so far: 0 on the first run."""
+    job_id = os.environ.get("SLURM_JOB_ID")
+    value = os.environ.get("SLURM_RESTART_COUNT")  # only in the batch step's environment
+    if value is None and job_id:
+        value = _job_fields(job_id).get("Restarts")
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+def request_resume(wait_seconds: float = 300.0) -> int | None:
+    """Resubmit this job after the job script exited for resume (exit code 3).
+
+    Requeues the running Slurm job (``scontrol requeue``): Slurm stops it, queues the same
+    job id again and starts it with a fresh time limit; same working directory, logs
+    appended. Then waits to be stopped by Slurm (this process gets SIGTERM). Returns the
+    exit code for the runner if it is still alive after ``wait_seconds`` (the job is
+    requeued regardless of how this process ends), or ``None`` if the job cannot be
+    requeued (not in a Slurm executor job, requeue disabled, scontrol missing): then the
+    runner re-runs the script in place.
+    """
+    if not in_slurm_job():
+        return None
+    job_id = os.environ["SLURM_JOB_ID"]
+    try:
+        proc = subprocess.run(
+            ["scontrol", "requeue", job_id],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as e:
+        print(f"cluster_utils: cannot requeue Slurm job {job_id}: {e}", file=sys.stderr)
+        return None
+    if proc.returncode != 0:
+        msg = (proc.stderr or proc.stdout).strip()
+        print(f"cluster_utils: cannot requeue Slurm job {job_id}: {msg}", file=sys.stderr)
+        return None
+    print(
+        f"cluster_utils: exit for resume -> Slurm job {job_id} requeued "
+        f"(restart {restart_count() + 1})",
+        file=sys.stderr,
+        flush=True,
+    )
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        time.sleep(1)
+    return RETURN_CODE_FOR_RESUME
+
+
+def job_end_time(job_id: str | None = None) -> float | None:
+    """End time (epoch seconds) of a Slurm job per ``squeue``, None if unknown/unlimited."""
+    job_id = job_id or os.environ.get("SLURM_JOB_ID")
+    if not job_id:
+        return None
+    try:
+        out = subprocess.run(
+            ["squeue", "-h", "-j", job_id, "-o", "%e"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.strip()
+        return datetime.fromisoformat(out).timestamp()
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+
+
+def arm_timeout_signal(
+    pid: int, seconds_to_timeout: int, sig: int = signal.SIGUSR1
+) -> threading.Timer | None:
+    """Send ``sig`` to process ``pid`` ``seconds_to_timeout`` s before this job's time limit.
+
+    This is cluster_requirements.signal_seconds_to_timeout (3.0: ``sbatch --signal=USR1@N``).
+    Call it right after starting the job script; cancel the returned timer when the script
+    ends. Returns None outside a Slurm job or when the job has no time limit. Unlike Slurm's
+    own ``--signal`` (sent up to a minute early, at its next time-limit check) this fires at
+    the requested second.
+    """
+    end = job_end_time()
+    if end is None:
+        return None
+    delay = max(0.0, end - seconds_to_timeout - time.time())
+
+    def _send() -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+    timer = threading.Timer(delay, _send)
+    timer.daemon = True
+    timer.start()
+    return timer

@@ -1,0 +1,42 @@
+"""The localhost Slurm cluster for tests marked ``slurm``.
+
+``slurm_cluster`` (session scope) runs ``scripts/slurm-localhost.sh start``, which installs and
+starts a single-node Slurm with accounting when it is not up yet, and returns in about a second
+when it is. Tests that need it use ``pytestmark = [pytest.mark.slurm,
+pytest.mark.usefixtures("slurm_cluster")]``; the unit tests in this folder do not start anything.
+
+The cluster is only skipped where the script cannot run at all (not root, or neither apt-get
+nor an installed Slurm); on CI (root on Debian 12) a failing start fails the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+START_SCRIPT = REPO_ROOT / "scripts" / "slurm-localhost.sh"
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the localhost Slurm cluster needs root (scripts/slurm-localhost.sh start)")
+    if shutil.which("apt-get") is None and shutil.which("slurmctld") is None:
+        pytest.skip("neither apt-get nor Slurm available to start a localhost cluster")
+    proc = subprocess.run(
+        ["bash", str(START_SCRIPT), "start"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if proc.returncode != 0:
+        pytest.fail(
+            f"scripts/slurm-localhost.sh start failed ({proc.returncode}):\n"
+            f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
