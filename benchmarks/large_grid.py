@@ -1,0 +1,98 @@
+"""Scale: a 10,000-setting grid -- plan + validate + dry-run, no-op rerun, result aggregation.
+
+    python benchmarks/large_grid.py [--settings 10000] [--profile local]
+
+Runs the real CLI on a grid of trivial jobs: (1) `--dry-run` of the fresh grid (expansion, schema
+validation, 10,000 parameter files, Snakemake's DAG), (2) the run itself is skipped: instead every
+job's outcome files are written directly, as if all had finished, (3) a no-op rerun of the same
+command (nothing to do), (4) aggregating the 10,000 metrics.csv into all_data.csv.
+Prints each figure with its target and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.results.collect import collect_results, planned_job_ids
+from cluster_utils.runner import job_state
+
+TARGETS = {"dry-run": 15.0, "no-op rerun": 10.0, "aggregation": 5.0}
+
+
+def cli(workdir: Path, *args: str) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "cluster_utils.cli", "grid-search", "grid.json", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    if result.returncode != 0:
+        sys.exit(f"cluster-utils failed:\n{result.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+
+def pretend_all_finished(layout: ExperimentLayout) -> None:
+    from cluster_utils.grid.chunking import read_chunk
+
+    for job_id in planned_job_ids(layout):
+        workdir = layout.working_dir(job_id)
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "metrics.csv").write_text(f"y,time_elapsed\n{job_id * 2},0.01\n")
+        state = job_state.JobState(id=job_id, status=job_state.SUCCEEDED, return_code=0)
+        job_state.save_state(layout, state)
+        layout.done_marker(job_id).touch()
+    if layout.chunks_dir.is_dir():
+        for members in layout.chunks_dir.glob("*.json"):
+            read_chunk(layout, members.stem)
+            layout.chunk_marker(members.stem).touch()
+    layout.all_data_csv.touch()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settings", type=int, default=10_000)
+    parser.add_argument("--profile", default="local")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        (workdir / "job.py").write_text("print('never run')\n")
+        side = int(args.settings**0.5)
+        config = {
+            "optimization_procedure_name": "large",
+            "results_dir": "results",
+            "script_relative_path": "job.py",
+            "run_in_working_dir": True,
+            "environment_setup": {},
+            "hyperparam_list": [
+                {"param": "a", "values": list(range(side))},
+                {"param": "b", "values": list(range(args.settings // side))},
+            ],
+        }
+        (workdir / "grid.json").write_text(json.dumps(config))
+        figures = {"dry-run": cli(workdir, "--profile", args.profile, "--dry-run")}
+        layout = ExperimentLayout.at(workdir / "results" / "large")
+        n_jobs = len(planned_job_ids(layout))
+        pretend_all_finished(layout)
+        figures["no-op rerun"] = cli(workdir, "--profile", args.profile)
+        start = time.perf_counter()
+        summary = collect_results(layout, planned_job_ids(layout))
+        figures["aggregation"] = time.perf_counter() - start
+        assert summary.counts["succeeded"] == n_jobs
+
+    print(f"\n{n_jobs} jobs, profile {args.profile}")
+    print(f"{'step':<14} {'seconds':>8} {'target':>8} {'ratio':>7}")
+    for step, seconds in figures.items():
+        print(f"{step:<14} {seconds:>8.1f} {TARGETS[step]:>8.1f} {seconds / TARGETS[step]:>7.2f}")
+
+
+if __name__ == "__main__":
+    main()
