@@ -1,0 +1,140 @@
+"""The result tables of an optimization: all_data.csv, reduced_data.csv, jobs.csv, failures.csv.
+
+Built from the driver's job records (which keep every finished job's metrics), so they stay
+complete after ``remove_working_dirs`` deleted the working directories. Columns follow the grid
+search (``cluster_utils.results.collect``), plus 3.0's ``_iteration``; ``reduced_data.csv`` has
+the mean over restarts of identical settings, ``job_restarts`` and ``<metric>__std``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from cluster_utils.base import constants
+from cluster_utils.base.settings import flatten_dict
+from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.hpo.driver_state import DriverState, JobRecord
+from cluster_utils.results.collect import _write_csv, read_params
+from cluster_utils.runner import job_state
+
+RESULT_STATUSES = (job_state.SUCCEEDED, job_state.STOPPED_EARLY)
+
+
+class ResultsTables:
+    def __init__(self, layout: ExperimentLayout, metric: str, minimize: bool) -> None:
+        self.layout = layout
+        self.metric = metric
+        self.minimize = minimize
+        self._flat_params: dict[int, dict[str, Any]] = {}
+
+    def flat_params(self, job_id: int) -> dict[str, Any]:
+        if job_id not in self._flat_params:
+            try:
+                self._flat_params[job_id] = flatten_dict(read_params(self.layout, job_id))
+            except FileNotFoundError:
+                self._flat_params[job_id] = {}
+        return self._flat_params[job_id]
+
+    def result_rows(self, state: DriverState) -> list[dict[str, Any]]:
+        """One row per job with a result (succeeded or stopped early), best first."""
+        rows = [
+            {
+                **self.flat_params(record.id),
+                **(record.metrics or {}),
+                constants.ID: record.id,
+                constants.ITERATION: record.iteration,
+            }
+            for record in state.jobs.values()
+            if record.status in RESULT_STATUSES and record.value is not None
+        ]
+        sign = 1 if self.minimize else -1
+        rows.sort(key=lambda row: (sign * float(row[self.metric]), row[constants.ID]))
+        return rows
+
+    def write_all(self, state: DriverState, optimized_names: list[str]) -> None:
+        rows = self.result_rows(state)
+        param_columns: list[str] = []
+        for row in rows:
+            for key in self.flat_params(row[constants.ID]):
+                if key not in param_columns:
+                    param_columns.append(key)
+        _write_csv(self.layout.all_data_csv, rows, param_columns)
+        metric_names = list(
+            dict.fromkeys(
+                name
+                for record in state.jobs.values()
+                if record.status in RESULT_STATUSES
+                for name in (record.metrics or {})
+            )
+        )
+        self._write_reduced(rows, optimized_names, metric_names)
+        self._write_jobs_and_failures(state)
+
+    def _write_reduced(
+        self, rows: list[dict[str, Any]], optimized_names: list[str], metric_names: list[str]
+    ) -> None:
+        if not rows:
+            _write_csv(self.layout.reduced_data_csv, [], [*optimized_names, self.metric])
+            return
+        frame = pd.DataFrame(rows)
+        names = [n for n in optimized_names if n in frame.columns]
+        keys = frame[names].map(lambda v: json.dumps(v) if isinstance(v, list | dict) else v)
+        metric_columns = [
+            c
+            for c in metric_names
+            if c in frame.columns
+            and c not in names
+            and pd.api.types.is_numeric_dtype(frame[c])
+            and not pd.api.types.is_bool_dtype(frame[c])
+        ]
+        grouped = frame[metric_columns].groupby([keys[n] for n in names], dropna=False, sort=False)
+        reduced = grouped.mean()
+        stds = grouped.std().add_suffix(constants.STD_ENDING)
+        reduced[constants.RESTART_PARAM_NAME] = grouped.size()
+        reduced = pd.concat([reduced, stds], axis=1).reset_index()
+        reduced = reduced.sort_values(self.metric, ascending=self.minimize, kind="stable")
+        _write_csv(self.layout.reduced_data_csv, reduced.to_dict("records"), names)
+
+    def _write_jobs_and_failures(self, state: DriverState) -> None:
+        job_rows: list[dict[str, Any]] = []
+        failures: list[dict[str, Any]] = []
+        for record in state.jobs.values():
+            runner_state = job_state.load_state(self.layout, record.id)
+            status = record.status if record.finished else runner_state.status
+            job_rows.append(
+                {
+                    constants.ID: record.id,
+                    "status": status,
+                    "reason": record.reason or "",
+                    "resumes": runner_state.resumes,
+                    constants.ITERATION: record.iteration,
+                    **self.flat_params(record.id),
+                }
+            )
+            if record.status == job_state.FAILED:
+                failures.append(failure_row(self.layout, record, runner_state))
+        _write_csv(
+            self.layout.failures_csv,
+            failures,
+            [constants.ID, "reason", "return_code", "stderr_tail", "stderr_log"],
+        )
+        _write_csv(
+            self.layout.jobs_csv,
+            job_rows,
+            [constants.ID, "status", "reason", "resumes", constants.ITERATION],
+        )
+
+
+def failure_row(
+    layout: ExperimentLayout, record: JobRecord, runner_state: job_state.JobState
+) -> dict[str, Any]:
+    return {
+        constants.ID: record.id,
+        "reason": record.reason or runner_state.reason or "unknown",
+        "return_code": "" if runner_state.return_code is None else runner_state.return_code,
+        "stderr_tail": runner_state.stderr_tail or "",
+        "stderr_log": str(layout.stderr_file(record.id)),
+    }

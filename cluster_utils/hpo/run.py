@@ -1,0 +1,97 @@
+"""``cluster-utils optimize`` / ``python -m cluster_utils.hp_optimization``: set up and run.
+
+Where jobs run: the local profile -> :class:`LocalExecutor` (runners started directly, see its
+module for why not Snakemake); any other profile -> :class:`SnakemakeBatchExecutor`.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from cluster_utils.execution_profiles import choose_profile, resolve_profile
+from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment_settings import (
+    experiment_directory,
+    load_experiment_settings,
+    run_locally_setting,
+)
+from cluster_utils.grid.planning import start_run
+from cluster_utils.hpo.driver import OptimizationLoop
+from cluster_utils.hpo.experiment_setup import (
+    ConfigChangedError,
+    build_optimizer,
+    load_or_start_state,
+    write_run_files,
+)
+from cluster_utils.hpo.job_executor import JobExecutor
+from cluster_utils.hpo.local_executor import LocalExecutor
+from cluster_utils.hpo.progress import OptimizationProgress
+from cluster_utils.hpo.run_settings import HpoSettings
+from cluster_utils.hpo.snakemake_batches import SnakemakeBatchExecutor
+from cluster_utils.runner import job_state
+from cluster_utils.snakemake_run import acquire_run_lock
+
+
+@dataclass
+class OptimizationOptions:
+    config_file: Path
+    overrides: list[str]
+    profile: str | None = None
+    force_local: bool = False
+    cores: int | None = None
+    verbose: bool = False
+    force: bool = False
+
+
+def make_executor(
+    layout: ExperimentLayout, profile: Path, hpo: HpoSettings, cores: int | None
+) -> JobExecutor:
+    if profile == resolve_profile("local"):
+        return LocalExecutor(layout, hpo.local_slots(cores))
+    return SnakemakeBatchExecutor(layout, profile, cores)
+
+
+def run_hp_optimization(options: OptimizationOptions) -> int:
+    start_dir = Path.cwd()
+    settings = load_experiment_settings(options.config_file, options.overrides, "hp_optimization")
+    try:
+        hpo = HpoSettings.from_settings(settings)
+    except ValueError as error:
+        raise ConfigChangedError(str(error)) from error
+    interactive = sys.stdin.isatty() and not settings.get("no_user_interaction", False)
+    profile, why = choose_profile(
+        options.profile,
+        force_local=options.force_local,
+        run_locally=run_locally_setting(settings),
+        interactive=interactive,
+    )
+    layout = ExperimentLayout.at(experiment_directory(settings, start_dir))
+    layout.root.mkdir(parents=True, exist_ok=True)
+    lock = acquire_run_lock(layout)
+    try:
+        state, resumed = load_or_start_state(layout, settings, force=options.force)
+        state.aborted = None
+        start_run(layout)  # a new attempt clears an earlier abort
+        write_run_files(layout, settings, start_dir, state.seed)
+        optimizer = build_optimizer(hpo, state)
+        executor = make_executor(layout, profile, hpo, options.cores)
+        verb = "continuing" if resumed else "starting"
+        print(
+            f"cluster_utils: {verb} hp_optimization '{hpo.name}' ({hpo.optimizer_str}, "
+            f"{hpo.number_of_samples} samples, {hpo.n_jobs_per_iteration} in flight), {why}\n"
+            f"  experiment directory: {layout.root}",
+            file=sys.stderr,
+            flush=True,
+        )
+        job_state.log_line(
+            layout,
+            f"{verb.capitalize()} hp_optimization with optimizer {hpo.optimizer_str}, "
+            f"seed {state.seed}; {state.n_completed} of {hpo.number_of_samples} samples done.",
+        )
+        progress = OptimizationProgress(hpo.number_of_samples, hpo.metric_to_optimize)
+        loop = OptimizationLoop(layout, hpo, state, optimizer, executor, progress)
+        return loop.run()
+    finally:
+        lock.close()

@@ -1,0 +1,113 @@
+"""The parts of a validated hp_optimization config the driver uses, its fingerprint and its seed.
+
+The fingerprint identifies the resolved settings of a run: resuming with a different one is an
+error (unless ``--force``) that lists the changed keys. The optimizer seed is derived from the same
+canonical text, so the same config always gives the same seed and a resumed run is reproducible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from cluster_utils.base.settings import flatten_dict
+
+GENERATE_NEVER = "never"
+GENERATE_WHEN_FINISHED = "when_finished"
+GENERATE_EVERY_ITERATION = "every_iteration"
+
+
+def canonical_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings as JSON would store them (tuples -> lists, odd values as text)."""
+    return json.loads(json.dumps(settings, sort_keys=True, default=str))
+
+
+def settings_fingerprint(settings: dict[str, Any]) -> str:
+    text = json.dumps(canonical_settings(settings), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def seed_from_fingerprint(fingerprint: str) -> int:
+    """A non-negative 63-bit optimizer seed derived from the settings fingerprint."""
+    return int(fingerprint[:16], 16) % 2**63
+
+
+def changed_settings(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Human-readable ``key: old -> new`` lines for every dotted key that differs."""
+    old_flat = flatten_dict(canonical_settings(old))
+    new_flat = flatten_dict(canonical_settings(new))
+    missing = object()
+    lines = []
+    for key in sorted(set(old_flat) | set(new_flat)):
+        before, after = old_flat.get(key, missing), new_flat.get(key, missing)
+        if before != after:
+            shown_before = "(not set)" if before is missing else json.dumps(before)
+            shown_after = "(not set)" if after is missing else json.dumps(after)
+            lines.append(f"{key}: {shown_before} -> {shown_after}")
+    return lines
+
+
+@dataclass(frozen=True)
+class HpoSettings:
+    """Typed view of the hp_optimization keys (the settings are validated and defaults filled)."""
+
+    name: str
+    optimizer_str: str
+    optimizer_settings: dict[str, Any]
+    optimized_params: list[dict[str, Any]]
+    fixed_params: dict[str, Any]
+    metric_to_optimize: str
+    minimize: bool
+    number_of_samples: int
+    n_jobs_per_iteration: int
+    n_completed_jobs_before_resubmit: int
+    num_best_jobs_whose_data_is_kept: int
+    kill_bad_jobs_early: bool
+    early_killing_params: dict[str, Any]
+    remove_working_dirs: bool
+    generate_report: str
+    request_cpus: int
+    max_cpus: int | None
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> HpoSettings:
+        opt = settings["optimization_setting"]
+        requirements = settings.get("cluster_requirements") or {}
+        n_jobs = int(opt["n_jobs_per_iteration"])
+        resubmit = int(opt.get("n_completed_jobs_before_resubmit") or 1)
+        if not 1 <= resubmit <= n_jobs:
+            raise ValueError(
+                "optimization_setting.n_completed_jobs_before_resubmit must be in "
+                f"[1, n_jobs_per_iteration={n_jobs}], found {resubmit}"
+            )
+        max_cpus = requirements.get("max_cpus")
+        return cls(
+            name=str(settings["optimization_procedure_name"]),
+            optimizer_str=str(settings.get("optimizer_str") or "cem_metaoptimizer"),
+            optimizer_settings=dict(settings.get("optimizer_settings") or {}),
+            optimized_params=list(settings["optimized_params"]),
+            fixed_params=dict(settings.get("fixed_params") or {}),
+            metric_to_optimize=str(opt["metric_to_optimize"]),
+            minimize=bool(opt["minimize"]),
+            number_of_samples=int(opt["number_of_samples"]),
+            n_jobs_per_iteration=n_jobs,
+            n_completed_jobs_before_resubmit=resubmit,
+            num_best_jobs_whose_data_is_kept=int(
+                settings.get("num_best_jobs_whose_data_is_kept") or 0
+            ),
+            kill_bad_jobs_early=bool(settings.get("kill_bad_jobs_early", False)),
+            early_killing_params=dict(settings.get("early_killing_params") or {}),
+            remove_working_dirs=bool(settings.get("remove_working_dirs", True)),
+            generate_report=str(settings.get("generate_report") or GENERATE_NEVER),
+            request_cpus=max(1, int(requirements.get("request_cpus") or 1)),
+            max_cpus=int(max_cpus) if max_cpus else None,
+        )
+
+    def local_slots(self, cores: int | None) -> int:
+        """How many jobs run at once on this machine: cores (``--cores``, else ``max_cpus``,
+        else all CPUs) divided by ``request_cpus``, at least one."""
+        available = cores or self.max_cpus or os.cpu_count() or 1
+        return max(1, available // self.request_cpus)
