@@ -63,7 +63,7 @@ def snakemake_argv(
     return argv + list(extra or [])
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: get SIGINT when the driver dies (even by kill -9), so no run is orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     with contextlib.suppress(OSError, AttributeError):
@@ -106,7 +106,7 @@ def run_snakemake(
             stdin=subprocess.DEVNULL,
             stdout=None if log_to_console else log,
             stderr=None if log_to_console else subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
             # Snakemake, its job shells and our runners form one process group, so one killpg
             # reaches them all (Snakemake itself would wait for running local jobs to end).
             start_new_session=True,

@@ -369,34 +369,37 @@ def unmatched_reason(job_ad: Any, machine_ads: Iterable[Any]) -> str | None:
     )
 
 
-def find_unmatched_jobs(
-    cluster_ids: Iterable[int],
-    min_idle_seconds: float,
-    *,
-    schedd: Any = None,
-    collector: Any = None,
-) -> dict[int, str]:
+def find_unmatched_jobs(cluster_ids: Iterable[int], min_idle_seconds: float) -> dict[int, str]:
     """Jobs among ``cluster_ids`` idle for at least ``min_idle_seconds`` that no machine of the
-    pool can match: ``{cluster_id: reason}``. Needs the HTCondor bindings and a pool."""
+    pool can match: ``{cluster_id: reason}``.
+
+    Uses ``condor_q -long`` / ``condor_status -long`` and parses the ads with the classad bindings:
+    querying the daemons through the bindings from Snakemake's status thread made that thread
+    vanish now and then (the run then hangs), so the daemons are asked by the command-line tools.
+    """
+    import subprocess
     import time
 
-    import htcondor2 as htcondor
+    import classad2
 
     ids = sorted({int(i) for i in cluster_ids})
     if not ids:
         return {}
-    schedd = schedd if schedd is not None else htcondor.Schedd()
-    collector = collector if collector is not None else htcondor.Collector()
-    now = time.time()
     constraint = "JobStatus == 1 && (" + " || ".join(f"ClusterId == {i}" for i in ids) + ")"
+
+    def query(cmd: list[str]) -> list[Any]:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=True)
+        return list(classad2.parseAds(result.stdout)) if result.stdout.strip() else []
+
+    now = time.time()
     idle = [
         ad
-        for ad in schedd.query(constraint=constraint)
+        for ad in query(["condor_q", "-long", "-constraint", constraint])
         if now - float(ad.get("EnteredCurrentStatus", now)) >= min_idle_seconds
     ]
     if not idle:
         return {}
-    machines = collector.query(htcondor.AdType.Startd)
+    machines = query(["condor_status", "-long"])
     unmatched: dict[int, str] = {}
     for ad in idle:
         if (reason := unmatched_reason(ad, machines)) is not None:

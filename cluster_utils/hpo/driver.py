@@ -127,7 +127,7 @@ class OptimizationLoop:
             last_early = record.early_values[-1] if record.early_values else None
             outcome = read_outcome(self.layout, job_id, self.hpo.metric_to_optimize, last_early)
             if not outcome.finished:
-                if not restart_unfinished or self.layout.abort_file.exists():
+                if not restart_unfinished:
                     continue
                 record.restarts_without_outcome += 1
                 if record.restarts_without_outcome <= MAX_RESTARTS_WITHOUT_OUTCOME:
@@ -247,10 +247,10 @@ class OptimizationLoop:
             self.reports.request(self.state.n_completed)
 
     def _abort_reason(self) -> str | None:
-        """3.0's rule, also when a runner applied it first (it then leaves the abort file)."""
+        """3.0's rule, on this command's jobs (the runners' own rule is off for hpo)."""
         failed, ok = self._session["failed"], self._session["succeeded"]
         running = len(self.state.in_flight_ids())
-        if failed > ok + running + ABORT_MARGIN or self.layout.abort_file.exists():
+        if failed > ok + running + ABORT_MARGIN:
             return (
                 f"Too many ({failed}) jobs failed (successful: {ok}, running: {running}); no "
                 "further jobs are started. Fix the problem and run the same command again to "

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cluster_utils.experiment_layout import ExperimentLayout
 from cluster_utils.runner.driver_watch import DRIVER_ENV_VAR, driver_identity
+from cluster_utils.runner.job_runner import ABORT_RULE_ENV_VAR
 
 #: how long stopped runners get to record their job as interrupted before they are killed
 SHUTDOWN_GRACE_SECONDS = 8.0
@@ -38,7 +39,8 @@ class LocalExecutor:
         self.slots = max(1, slots)
         self._queue: deque[int] = deque()
         self._running: dict[int, subprocess.Popen[bytes]] = {}
-        self._env = {**os.environ, DRIVER_ENV_VAR: driver_identity()}
+        # the driver applies 3.0's abort rule itself, counting this command's jobs only
+        self._env = {**os.environ, DRIVER_ENV_VAR: driver_identity(), ABORT_RULE_ENV_VAR: "0"}
         layout.internal.mkdir(parents=True, exist_ok=True)
         self._log = open(runner_log_file(layout), "ab")  # noqa: SIM115 - open for the run
 

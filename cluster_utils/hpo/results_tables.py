@@ -17,7 +17,7 @@ from cluster_utils.base import constants
 from cluster_utils.base.settings import flatten_dict
 from cluster_utils.experiment_layout import ExperimentLayout
 from cluster_utils.hpo.driver_state import DriverState, JobRecord
-from cluster_utils.results.collect import _write_csv, read_params
+from cluster_utils.results.collect import read_params, write_csv
 from cluster_utils.runner import job_state
 
 RESULT_STATUSES = (job_state.SUCCEEDED, job_state.STOPPED_EARLY)
@@ -61,7 +61,7 @@ class ResultsTables:
             for key in self.flat_params(row[constants.ID]):
                 if key not in param_columns:
                     param_columns.append(key)
-        _write_csv(self.layout.all_data_csv, rows, param_columns)
+        write_csv(self.layout.all_data_csv, rows, param_columns)
         metric_names = list(
             dict.fromkeys(
                 name
@@ -77,7 +77,7 @@ class ResultsTables:
         self, rows: list[dict[str, Any]], optimized_names: list[str], metric_names: list[str]
     ) -> None:
         if not rows:
-            _write_csv(self.layout.reduced_data_csv, [], [*optimized_names, self.metric])
+            write_csv(self.layout.reduced_data_csv, [], [*optimized_names, self.metric])
             return
         frame = pd.DataFrame(rows)
         names = [n for n in optimized_names if n in frame.columns]
@@ -96,7 +96,7 @@ class ResultsTables:
         reduced[constants.RESTART_PARAM_NAME] = grouped.size()
         reduced = pd.concat([reduced, stds], axis=1).reset_index()
         reduced = reduced.sort_values(self.metric, ascending=self.minimize, kind="stable")
-        _write_csv(self.layout.reduced_data_csv, reduced.to_dict("records"), names)
+        write_csv(self.layout.reduced_data_csv, reduced.to_dict("records"), names)
 
     def _write_jobs_and_failures(self, state: DriverState) -> None:
         job_rows: list[dict[str, Any]] = []
@@ -116,12 +116,12 @@ class ResultsTables:
             )
             if record.status == job_state.FAILED:
                 failures.append(failure_row(self.layout, record, runner_state))
-        _write_csv(
+        write_csv(
             self.layout.failures_csv,
             failures,
             [constants.ID, "reason", "return_code", "stderr_tail", "stderr_log"],
         )
-        _write_csv(
+        write_csv(
             self.layout.jobs_csv,
             job_rows,
             [constants.ID, "status", "reason", "resumes", constants.ITERATION],

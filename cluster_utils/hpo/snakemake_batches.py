@@ -27,7 +27,8 @@ from cluster_utils.grid.snakemake_glue import BATCH_CONFIG_KEY, EXPERIMENT_CONFI
 from cluster_utils.hpo.job_outcome import FINISHED_STATUSES
 from cluster_utils.runner import job_state
 from cluster_utils.runner.driver_watch import DRIVER_ENV_VAR, driver_identity
-from cluster_utils.snakemake_run import _die_with_parent, snakemake_argv
+from cluster_utils.runner.job_runner import ABORT_RULE_ENV_VAR
+from cluster_utils.snakemake_run import die_with_parent, snakemake_argv
 
 SHUTDOWN_GRACE_SECONDS = 30.0
 
@@ -70,7 +71,8 @@ class SnakemakeBatchExecutor:
         self.profile = profile
         self.cores = cores
         self._batches: list[Batch] = []
-        self._env = {**os.environ, DRIVER_ENV_VAR: driver_identity()}
+        # the driver applies 3.0's abort rule itself, counting this command's jobs only
+        self._env = {**os.environ, DRIVER_ENV_VAR: driver_identity(), ABORT_RULE_ENV_VAR: "0"}
 
     def submit(self, job_ids: list[int]) -> None:
         directory = batches_dir(self.layout) / f"batch_{min(job_ids)}"
@@ -87,7 +89,7 @@ class SnakemakeBatchExecutor:
                 stderr=subprocess.STDOUT,
                 cwd=directory,
                 env=self._env,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
                 start_new_session=True,
             )
         self._batches.append(Batch(directory, process, list(job_ids)))

@@ -58,7 +58,7 @@ def read_params(layout: ExperimentLayout, job_id: int) -> dict[str, Any]:
         return json.load(f)
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]], first_columns: list[str] = ()) -> None:
+def write_csv(path: Path, rows: list[dict[str, Any]], first_columns: list[str] = ()) -> None:
     columns = list(first_columns)
     for row in rows:
         for key in row:
@@ -122,13 +122,13 @@ def collect_results(layout: ExperimentLayout, job_ids: list[int]) -> RunSummary:
             }
             summary.failures.append(failure)
 
-    _write_csv(layout.all_data_csv, data_rows, param_columns)
-    _write_csv(
+    write_csv(layout.all_data_csv, data_rows, param_columns)
+    write_csv(
         layout.failures_csv,
         summary.failures,
         [constants.ID, "reason", "return_code", "stderr_tail", "stderr_log"],
     )
-    _write_csv(layout.jobs_csv, job_rows, [constants.ID, "status", "reason", "resumes"])
+    write_csv(layout.jobs_csv, job_rows, [constants.ID, "status", "reason", "resumes"])
     return summary
 
 

@@ -32,6 +32,12 @@ EXIT_ABORTED = 75
 STDERR_TAIL_LINES = 20
 #: 3.0's abort rule: stop when failed > successful + running + ABORT_MARGIN
 ABORT_MARGIN = 5
+#: "0" turns the runner's abort rule off (hp_optimization's driver applies the rule itself)
+ABORT_RULE_ENV_VAR = "CLUSTER_UTILS_ABORT_RULE"
+
+
+def abort_rule_enabled() -> bool:
+    return os.environ.get(ABORT_RULE_ENV_VAR, "1") != "0"
 
 
 def read_tail(path: Path, lines: int = STDERR_TAIL_LINES, max_bytes: int = 16384) -> str:
@@ -76,12 +82,16 @@ class JobRunner:
         self.layout.done_marker(self.job_id).touch()
 
     def _abort_reason(self) -> str | None:
+        if not abort_rule_enabled():
+            return None
         try:
             return self.layout.abort_file.read_text().strip() or "run aborted"
         except FileNotFoundError:
             return None
 
     def _check_abort_rule(self) -> None:
+        if not abort_rule_enabled():
+            return
         counts = job_state.count_status(self.layout)
         failed, ok, running = counts["failed"], counts["succeeded"], counts["running"]
         if failed > ok + running + ABORT_MARGIN:
