@@ -81,7 +81,10 @@ def run_grid_search(options: GridSearchOptions) -> int:
         display = ProgressDisplay(layout, plan.job_ids)
         code = run_snakemake(argv, layout, on_tick=display.update, log_to_console=options.verbose)
         display.close()
-        summary = print_run_summary(layout, plan.job_ids)
+        report = None
+        if settings.get("generate_report", "never") != "never":
+            report = str(layout.root / f"{settings['optimization_procedure_name']}_report.pdf")
+        summary = print_run_summary(layout, plan.job_ids, report)
         if code == 130:
             print("cluster_utils: interrupted; run the same command to continue", file=sys.stderr)
             return 130

@@ -33,7 +33,24 @@ def format_summary(layout: ExperimentLayout, summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
-def print_run_summary(layout: ExperimentLayout, job_ids: list[int]) -> RunSummary:
+def print_run_summary(
+    layout: ExperimentLayout, job_ids: list[int], report_pdf: str | None = None
+) -> RunSummary:
+    """Collect the tables and print the summary. With ``report_pdf`` and some failed or missing
+    jobs (so the workflow's report rule could not run), draw the report of what succeeded."""
     summary = collect_results(layout, job_ids)
     print(format_summary(layout, summary), file=sys.stderr, flush=True)
+    if report_pdf and summary.counts["succeeded"] < summary.total:
+        write_partial_report(layout, report_pdf)
     return summary
+
+
+def write_partial_report(layout: ExperimentLayout, report_pdf: str) -> None:
+    try:
+        from cluster_utils.report import produce_grid_report
+
+        produce_grid_report(layout.root, report_pdf)
+    except Exception as error:  # the run's outcome matters more than its report
+        print(f"cluster_utils: could not draw the report: {error}", file=sys.stderr)
+    else:
+        print(f"  report (of the jobs that succeeded): {report_pdf}", file=sys.stderr)

@@ -34,6 +34,8 @@ class GridWorkflow:
     settings: dict[str, Any]
     is_batch: bool = False
     chunks: tuple[str, ...] = ()
+    #: planned and summarised by the cluster-utils command (not a plain `snakemake` run)
+    from_cli: bool = False
 
     @property
     def experiment_dir(self) -> str:
@@ -110,14 +112,15 @@ def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
             settings = json.load(f)
         if BATCH_CONFIG_KEY in config:
             with open(config[BATCH_CONFIG_KEY]) as f:
-                return GridWorkflow(layout, [int(i) for i in json.load(f)], settings, is_batch=True)
+                job_ids = [int(i) for i in json.load(f)]
+            return GridWorkflow(layout, job_ids, settings, is_batch=True, from_cli=True)
         plan = read_plan(layout)
         if plan is None:
             raise RuntimeError(f"no planned grid search in {layout.root}")
         job_ids = list(plan["job_ids"])
         chunk_size = int(config.get(CHUNK_SIZE_CONFIG_KEY, 1))
         chunks = tuple(make_chunks(layout, job_ids, chunk_size)) if chunk_size > 1 else ()
-        return GridWorkflow(layout, job_ids, settings, chunks=chunks)
+        return GridWorkflow(layout, job_ids, settings, chunks=chunks, from_cli=True)
 
     from cluster_utils.experiment_settings import experiment_directory, prepare_settings
 

@@ -185,3 +185,17 @@ def test_abort_rule_stops_starting_jobs(experiment: Experiment) -> None:
     assert "Too many (6) jobs failed" in result.stderr
     states = [(experiment.results / "jobs" / str(i) / "state.json").exists() for i in range(20)]
     assert sum(states) == 6  # 3.0 rule: failed > successful + running + 5
+
+
+def test_report_of_the_successful_jobs_when_some_failed(experiment: Experiment) -> None:
+    experiment.write_script(COUNTING_SCRIPT)
+    experiment.write_config(
+        [{"param": "x", "values": [1, 2, 3]}],
+        fixed_params={"mode": "fail", "failing": [2]},
+        generate_report="when_finished",
+    )
+    result = experiment.run()
+    assert result.returncode == 1
+    report = experiment.results / "exp_report.pdf"
+    assert report.read_bytes().startswith(b"%PDF")
+    assert "report (of the jobs that succeeded)" in result.stderr

@@ -12,8 +12,9 @@ EXPERIMENT = GRID.shell_experiment_dir
 PYTHON = GRID.shell_python
 
 
-# A batch of hp_optimization jobs: its driver keeps the tables and the summary itself.
-if not GRID.is_batch:
+# Run by plain `snakemake`: start, summarise and report here. (The cluster-utils commands plan,
+# summarise and report themselves, for grids and hp_optimization batches alike.)
+if not GRID.from_cli:
 
     onstart:
         from cluster_utils.grid.planning import start_run
@@ -28,4 +29,4 @@ if not GRID.is_batch:
     onerror:
         from cluster_utils.grid.run_report import print_run_summary
 
-        print_run_summary(GRID.layout, GRID.job_ids)
+        print_run_summary(GRID.layout, GRID.job_ids, GRID.report_file())
