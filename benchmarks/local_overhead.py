@@ -98,6 +98,20 @@ def upstream_python() -> Path:
     return python
 
 
+def path_without_clusters(workdir: Path) -> Path:
+    """A directory of links to every command on PATH except Slurm's and HTCondor's."""
+    tools = workdir / "tools"
+    tools.mkdir(exist_ok=True)
+    for directory in os.environ["PATH"].split(os.pathsep):
+        if not os.path.isdir(directory):
+            continue
+        for name in os.listdir(directory):
+            hidden = name.startswith(("condor_", "sbatch", "squeue", "scontrol", "sacct"))
+            if not hidden and not (tools / name).exists():
+                (tools / name).symlink_to(Path(directory) / name)
+    return tools
+
+
 def run_upstream(workdir: Path, n_jobs: int, cores: int) -> float:
     python = upstream_python()
     config = workdir / "upstream.json"
@@ -107,7 +121,8 @@ def run_upstream(workdir: Path, n_jobs: int, cores: int) -> float:
     upstream_job = workdir / "upstream_job"
     upstream_job.mkdir()
     (upstream_job / "job.py").write_text(JOB_SCRIPT)
-    env = {**os.environ, "PATH": f"{python.parent}{os.pathsep}{os.environ['PATH']}"}
+    # 3.0 would detect a cluster from sbatch/condor_* on PATH: hide them from it
+    env = {**os.environ, "PATH": f"{python.parent}{os.pathsep}{path_without_clusters(workdir)}"}
     env.pop("PYTHONPATH", None)
     return timed([str(python), "-m", "cluster_utils.grid_search", str(config)], upstream_job, env)
 
