@@ -26,6 +26,9 @@ class LaunchSpec:
     conda_env_path: str | None = None
     #: container wrapper argv (``singularity exec [args] image``) or empty
     container: list[str] = field(default_factory=list)
+    #: cluster_requirements.signal_seconds_to_timeout: inside a Slurm job the runner sends the
+    #: job script SIGUSR1 this many seconds before the job's time limit
+    timeout_signal_seconds: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,6 +83,7 @@ def build_launch_spec(settings: dict[str, Any], code_dir: Path) -> LaunchSpec:
         ]
 
     pre_job_script = env_setup.get("pre_job_script")
+    signal_seconds = (settings.get("cluster_requirements") or {}).get("signal_seconds_to_timeout")
     return LaunchSpec(
         command=command,
         cwd=str(code_dir),
@@ -88,4 +92,5 @@ def build_launch_spec(settings: dict[str, Any], code_dir: Path) -> LaunchSpec:
         virtual_env_path=_absolute(venv, code_dir) if venv else None,
         conda_env_path=conda,
         container=container_argv,
+        timeout_signal_seconds=int(signal_seconds) if signal_seconds else None,
     )

@@ -272,10 +272,28 @@ def request_resume(wait_seconds: float = 300.0) -> int | None:
         file=sys.stderr,
         flush=True,
     )
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        time.sleep(1)
+    _wait_to_be_stopped(wait_seconds)
     return RETURN_CODE_FOR_RESUME
+
+
+def _wait_to_be_stopped(wait_seconds: float) -> None:
+    """Sleep until Slurm stops this requeued job (SIGTERM) or ``wait_seconds`` pass.
+
+    Returning on SIGTERM (instead of being killed after KillWait) lets the runner record the
+    job as pending before the allocation ends.
+    """
+    stopped = threading.Event()
+    installed, previous = False, None
+    with contextlib.suppress(ValueError):  # not the main thread: just sleep
+        previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stopped.set())
+        installed = True
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while not stopped.is_set() and time.monotonic() < deadline:
+            stopped.wait(0.2)
+    finally:
+        if installed:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def job_end_time(job_id: str | None = None) -> float | None:

@@ -90,7 +90,7 @@ class AttemptRunner:
                 self._child = start_forked(
                     argv[1], argv[2], self.spec.cwd, self.env, out.fileno(), err.fileno()
                 )
-                return self._wait()
+                return self._wait_with_timeout_signal()
             try:
                 self._child = subprocess.Popen(
                     argv,
@@ -104,7 +104,22 @@ class AttemptRunner:
             except OSError as error:
                 err.write(f"cluster_utils: cannot start {argv[0]!r}: {error}\n".encode())
                 return 127
+            return self._wait_with_timeout_signal()
+
+    def _wait_with_timeout_signal(self) -> int:
+        """Wait for the child; inside a Slurm job with signal_seconds_to_timeout, the child gets
+        SIGUSR1 that many seconds before the job's time limit (see backends.slurm)."""
+        timer = None
+        if self.spec.timeout_signal_seconds and "SLURM_JOB_ID" in os.environ:
+            from cluster_utils.backends import slurm
+
+            if slurm.in_slurm_job() and self._child is not None:
+                timer = slurm.arm_timeout_signal(self._child.pid, self.spec.timeout_signal_seconds)
+        try:
             return self._wait()
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     def _wait(self) -> int:
         child = self._child

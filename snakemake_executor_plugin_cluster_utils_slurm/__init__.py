@@ -1,0 +1,74 @@
+"""Snakemake executor ``cluster-utils-slurm``: the Slurm plugin plus what cluster_utils needs.
+
+Snakemake finds executor plugins by module name (``snakemake_executor_plugin_<name>``), so this
+top-level package is the executor ``cluster-utils-slurm`` (``--executor cluster-utils-slurm``,
+settings ``--cluster-utils-slurm-<setting>``, which include all of the Slurm plugin's own, e.g.
+``--cluster-utils-slurm-requeue``). It subclasses snakemake-executor-plugin-slurm's Executor:
+
+- **runner jobs go straight to the runner**: a job whose shell command is exactly
+  ``/abs/python -m cluster_utils.runner EXP JOB_ID`` (the workflow's rule ``run_job``) is
+  submitted with an sbatch script that ``exec``\\ s that command, instead of the plugin's
+  ``snakemake`` jobstep -> ``srun`` -> ``snakemake`` chain (two Snakemake start-ups, ~6 s per
+  job). Snakemake sees the job's ``done`` marker on the shared file system afterwards. Every
+  other job keeps the plugin's own path.
+- **arrays**: runner jobs that become ready together (within ``batch-seconds``) go out as
+  ``sbatch --array=0-(n-1)[%max-running-tasks]`` calls with the same sbatch options as the
+  plugin would use (job name = the run's UUID, so ``in_slurm_job()`` still recognises them),
+  split evenly to fit MaxArraySize (from ``scontrol show config``) and ``array-limit``, and
+  held back to stay within ``submit-cap`` (lowered to the accounting database's per-user
+  MaxSubmitJobs; a submission that Slurm refuses for a submit limit waits and is retried).
+  Task ``i`` of an array runs the ``i``-th job (a ``case`` in the script); the executor
+  appends ``array id -> job ids`` to ``<experiment>/.cluster_utils/slurm_arrays.jsonl``.
+- **status**: one ``sacct`` call per status cycle for every job of the run, parsing task
+  records (``<array>_<task>`` and pending ranges ``<array>_[a-b]``) and mapping each back to
+  its Snakemake job; a failure is reported with the runner's reason and stderr tail, or Slurm's
+  (``TIMEOUT`` -> "exceeded request_time"), which is then recorded as the job's outcome.
+  REQUEUED/PENDING are not failures: ``exit_for_resume`` requeues the task
+  (``cluster_utils.backends.slurm.request_resume``) and it simply runs again.
+- polling backs off linearly (``init-seconds-before-status-checks`` more per cycle in which
+  nothing finished, up to ``max-seconds-between-status-checks``).
+"""
+
+from __future__ import annotations
+
+try:
+    from ._executor import Executor, ExecutorSettings, common_settings
+except ImportError as _exc:  # snakemake-executor-plugin-slurm not installed
+    # Snakemake imports every installed executor plugin at start-up: a failing import here
+    # would break every run (also local ones) wherever this checkout is on sys.path. Register
+    # a stub that explains what is missing when the executor is actually selected.
+    from dataclasses import dataclass
+
+    from snakemake_interface_common.exceptions import WorkflowError
+    from snakemake_interface_executor_plugins.executors.remote import RemoteExecutor
+    from snakemake_interface_executor_plugins.settings import CommonSettings, ExecutorSettingsBase
+
+    _MISSING = str(_exc)
+
+    @dataclass
+    class ExecutorSettings(ExecutorSettingsBase):  # type: ignore[no-redef]
+        pass
+
+    common_settings = CommonSettings(
+        non_local_exec=True, implies_no_shared_fs=False, job_deploy_sources=False
+    )
+
+    class Executor(RemoteExecutor):  # type: ignore[no-redef]
+        def __post_init__(self) -> None:
+            raise WorkflowError(
+                "the executor cluster-utils-slurm needs snakemake-executor-plugin-slurm "
+                f"(pip install 'cluster_utils[slurm]'): {_MISSING}"
+            )
+
+        def run_job(self, job):  # pragma: no cover - never reached
+            raise NotImplementedError
+
+        async def check_active_jobs(self, active_jobs):  # pragma: no cover - never reached
+            raise NotImplementedError
+            yield
+
+        def cancel_jobs(self, active_jobs):  # pragma: no cover - never reached
+            pass
+
+
+__all__ = ["Executor", "ExecutorSettings", "common_settings"]

@@ -1,0 +1,411 @@
+"""The executor itself; see the package docstring."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncGenerator
+from pathlib import Path
+
+import snakemake_executor_plugin_slurm as _slurm_plugin
+from snakemake_executor_plugin_slurm import common_settings as _slurm_common_settings
+from snakemake_executor_plugin_slurm.submit_string import get_submit_command
+from snakemake_executor_plugin_slurm.utils import set_gres_string
+from snakemake_executor_plugin_slurm.validation import (
+    validate_or_get_slurm_job_id,
+    validate_slurm_extra,
+)
+from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
+from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
+
+from . import _arrays, _limits, _status
+from ._settings import ExecutorSettings
+
+common_settings = _slurm_common_settings
+
+#: sbatch's complaints when a per-user/QOS submit limit is reached: retry later, not a failure
+SUBMIT_LIMIT_RE = re.compile(
+    r"(?i)MaxSubmitJob|submit limit|SubmitLimit|job submit limit|QOSMaxSubmit|AssocMaxSubmit"
+)
+#: seconds before retrying a submission that hit a submit limit while none of ours was running
+SUBMIT_RETRY_SECONDS = 30.0
+#: the executor's own record of its arrays: <experiment>/.cluster_utils/<this file>
+ARRAYS_FILE = "slurm_arrays.jsonl"
+
+__all__ = ["Executor", "ExecutorSettings", "common_settings"]
+
+
+class Executor(_slurm_plugin.Executor):
+    """snakemake-executor-plugin-slurm, with cluster_utils runner jobs submitted as arrays that
+    run ``python -m cluster_utils.runner EXP JOB_ID`` directly, and one sacct per status cycle."""
+
+    def __post_init__(self, test_mode: bool = False) -> None:
+        super().__post_init__(test_mode)
+        settings = self.workflow.executor_settings
+        self._direct = not getattr(settings, "nested_snakemake", False)
+        array_limit = int(getattr(settings, "array_limit", 0) or _limits.DEFAULT_MAX_ARRAY_SIZE)
+        self._max_array_tasks = max(1, min(_limits.max_array_size(), array_limit))
+        caps = [int(settings.submit_cap or 0), _limits.user_submit_limit() or 0]
+        self._submit_cap = min((c for c in caps if c > 0), default=0)
+        self._max_running = int(settings.max_running_tasks or 0) or None
+        batch = settings.batch_seconds
+        self._batch_seconds = max(0.0, float(1.0 if batch is None else batch))
+        self._max_status_interval = float(settings.max_seconds_between_status_checks or 180)
+        self._backlog: deque[JobExecutorInterface] = deque()
+        self._in_flight: set[str] = set()
+        self._lock = threading.Lock()  # backlog, in-flight set, flush timer
+        self._flush_lock = threading.Lock()  # one submission round at a time
+        self._flush_timer: threading.Timer | None = None
+        self._limit_hit = False
+        self.sbatch_calls = 0
+        self.array_tasks_submitted = 0
+        self.status_queries = 0
+        self.status_cycles = 0
+        if self._direct:
+            cap = self._submit_cap or "none"
+            self.logger.info(
+                "cluster_utils: runner jobs go out as Slurm arrays (at most "
+                f"{self._max_array_tasks} tasks per sbatch call, submit cap {cap})"
+            )
+
+    # --- which jobs take the direct path ------------------------------------------------------
+
+    def runner_argv(self, job: JobExecutorInterface) -> list[str] | None:
+        """The runner call a job consists of, or None for jobs that need Snakemake in the job."""
+        if not self._direct or job.is_group() or not getattr(job, "is_shell", False):
+            return None
+        for needs_snakemake in ("conda_env_spec", "container_img_url", "env_modules"):
+            if getattr(job, needs_snakemake, None):
+                return None
+        try:
+            shellcmd = job.shellcmd
+        except Exception:
+            return None
+        return _arrays.runner_argv(shellcmd)
+
+    def run_jobs(self, jobs: list[JobExecutorInterface]) -> None:
+        if self._main_event_loop is None:
+            with contextlib.suppress(RuntimeError):
+                self._main_event_loop = asyncio.get_running_loop()
+        direct, other = [], []
+        for job in jobs:
+            (direct if self.runner_argv(job) is not None else other).append(job)
+        if other:
+            super().run_jobs(other)
+        if not direct:
+            return
+        for job in direct:
+            self.run_job_pre(job)
+        with self._lock:
+            self._backlog.extend(direct)
+        self._schedule_flush(self._batch_seconds)
+
+    # --- submission ---------------------------------------------------------------------------
+
+    def _schedule_flush(self, delay: float) -> None:
+        with self._lock:
+            if self._flush_timer is not None or not self._backlog:
+                return
+            timer = threading.Timer(delay, self._flush_from_timer)
+            timer.daemon = True
+            self._flush_timer = timer
+        timer.start()
+
+    def _flush_from_timer(self) -> None:
+        with self._lock:
+            self._flush_timer = None
+        with contextlib.suppress(RuntimeError):  # the pool is gone after shutdown
+            self._job_submission_executor.submit(self._flush_backlog)
+
+    def _capacity(self) -> int:
+        """How many more tasks may go out now (call with self._lock held)."""
+        if self._limit_hit:
+            return 0
+        if not self._submit_cap:
+            return len(self._backlog)
+        return max(0, self._submit_cap - len(self._in_flight))
+
+    def _flush_backlog(self) -> None:
+        with self._flush_lock:
+            with self._lock:
+                n = min(self._capacity(), len(self._backlog))
+                batch = [self._backlog.popleft() for _ in range(n)]
+            groups: dict[str, list[tuple[JobExecutorInterface, list[str]]]] = {}
+            for job in batch:
+                try:
+                    argv = self.runner_argv(job)
+                    assert argv is not None
+                    options = self.sbatch_options(job)
+                except Exception as exc:
+                    self._report_job_error_threadsafe(
+                        SubmittedJobInfo(job), f"Job submission failed: {exc}"
+                    )
+                    continue
+                groups.setdefault(options, []).append((job, argv))
+            for options, members in groups.items():
+                start = 0
+                for size in _arrays.split_sizes(len(members), self._max_array_tasks):
+                    self._submit_array(options, members[start : start + size])
+                    start += size
+
+    def sbatch_options(self, job: JobExecutorInterface) -> str:
+        """The plugin's sbatch command line for this job (without the script and --array)."""
+        validate_slurm_extra(job)
+        logfile = self.slurm_logdir / f"rule_{job.name}" / "%A_%a.log"
+        logfile.parent.mkdir(parents=True, exist_ok=True)
+        params = {
+            "run_uuid": self.run_uuid,
+            "slurm_logfile": logfile,
+            "comment_str": f"rule_{job.name}",
+            "account": next(self.get_account_arg(job)),
+            "partition": self.get_partition_arg(job),
+            "workdir": self.workflow.workdir_init,
+        }
+        call = get_submit_command(
+            job, params, settings=self.workflow.executor_settings, failed_nodes=self._failed_nodes
+        )
+        return call + set_gres_string(job)
+
+    def _submit_array(
+        self, options: str, members: list[tuple[JobExecutorInterface, list[str]]]
+    ) -> None:
+        script = _arrays.array_script(
+            [argv for _, argv in members],
+            comment=f"cluster_utils: {len(members)} runner jobs of Snakemake run {self.run_uuid}",
+        )
+        call = f"{options} {_arrays.array_option(len(members), self._max_running)} /dev/stdin"
+        self.logger.debug(f"cluster_utils: sbatch call: {call}\n{script}")
+        try:
+            proc = subprocess.run(
+                call, shell=True, input=script, capture_output=True, text=True, timeout=300
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            proc = subprocess.CompletedProcess(call, 1, "", str(exc))
+        self.sbatch_calls += 1
+        if proc.returncode != 0:
+            error = (proc.stderr or proc.stdout).strip()
+            if SUBMIT_LIMIT_RE.search(error):
+                self._back_to_backlog([job for job, _ in members], error)
+                return
+            for job, _ in members:
+                self._report_job_error_threadsafe(
+                    SubmittedJobInfo(job),
+                    f"SLURM sbatch failed: {error}\n    sbatch call:\n        {call}\n",
+                )
+            return
+        try:
+            array_id = validate_or_get_slurm_job_id(proc.stdout.strip().split(";")[0], proc.stdout)
+        except Exception as exc:
+            for job, _ in members:
+                self._report_job_error_threadsafe(SubmittedJobInfo(job), str(exc))
+            return
+        self.array_tasks_submitted += len(members)
+        for index, (job, argv) in enumerate(members):
+            external_id = _arrays.task_external_id(array_id, index)
+            logfile = self.slurm_logdir / f"rule_{job.name}" / f"{array_id}_{index}.log"
+            with self._lock:
+                self._in_flight.add(external_id)
+            self._report_job_submission_threadsafe(
+                SubmittedJobInfo(
+                    job,
+                    external_jobid=external_id,
+                    aux={"slurm_logfile": logfile, "cluster_utils_argv": argv},
+                )
+            )
+        self._record_array(array_id, [argv for _, argv in members])
+        ids = [str(job.jobid) for job, _ in members]
+        shown = ",".join(ids[:20]) + (f",... ({len(ids) - 20} more)" if len(ids) > 20 else "")
+        self.logger.info(
+            f"cluster_utils: submitted Slurm array {array_id} with {len(members)} tasks "
+            f"(Snakemake jobs {shown})"
+        )
+
+    def _back_to_backlog(self, jobs: list[JobExecutorInterface], error: str) -> None:
+        with self._lock:
+            self._backlog.extendleft(reversed(jobs))
+            in_flight = len(self._in_flight)
+            if in_flight:
+                self._limit_hit = True  # wait until one of ours finishes
+        self.logger.warning(
+            f"cluster_utils: Slurm refused more jobs ({error}); {len(jobs)} jobs wait and are "
+            f"submitted as others finish ({in_flight} of this run in the queue)"
+        )
+        if not in_flight:
+            self._schedule_flush(SUBMIT_RETRY_SECONDS)
+
+    def _record_array(self, array_id: str, argvs: list[list[str]]) -> None:
+        """Append array id -> tasks to <experiment>/.cluster_utils/slurm_arrays.jsonl."""
+        by_experiment: dict[str, list[str]] = {}
+        for argv in argvs:
+            by_experiment.setdefault(_arrays.experiment_of(argv), []).append(" ".join(argv[4:]))
+        for experiment, tasks in by_experiment.items():
+            line = json.dumps(
+                {
+                    "array_job_id": array_id,
+                    "run": self.run_uuid,
+                    "submitted": time.time(),
+                    "tasks": tasks,
+                }
+            )
+            path = Path(experiment) / ".cluster_utils" / ARRAYS_FILE
+            with contextlib.suppress(OSError):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                try:
+                    os.write(fd, (line + "\n").encode())
+                finally:
+                    os.close(fd)
+
+    # --- status -------------------------------------------------------------------------------
+
+    async def _query_status(self) -> dict[str, _status.JobStatus] | None:
+        argv = _status.sacct_command(self.run_uuid)
+        self.status_queries += 1
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            )
+            out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        except (TimeoutError, OSError) as exc:
+            self.logger.warning(f"cluster_utils: status query failed: {exc}")
+            return None
+        if process.returncode != 0:
+            self.logger.warning(
+                f"cluster_utils: status query failed ({_status.format_command(argv)}): "
+                f"{err.decode(errors='replace').strip()}"
+            )
+            return None
+        return _status.parse_sacct(out.decode(errors="replace"))
+
+    async def check_active_jobs(
+        self, active_jobs: list[SubmittedJobInfo]
+    ) -> AsyncGenerator[SubmittedJobInfo, None]:
+        settings = self.workflow.executor_settings
+        initial = float(getattr(settings, "init_seconds_before_status_checks", 40) or 40)
+        if not active_jobs:
+            self.next_seconds_between_status_checks = initial
+            return
+        self.status_cycles += 1
+        async with self.status_rate_limiter:
+            statuses = await self._query_status()
+        any_finished = False
+        for job_info in active_jobs:
+            status = None if statuses is None else statuses.get(str(job_info.external_jobid))
+            if status is None or status.active:  # not in accounting yet, or still going
+                yield job_info
+                continue
+            if status.state == "NODE_FAIL":
+                if status.node_list:
+                    self._failed_nodes.add(status.node_list)
+                if settings.requeue:  # Slurm requeues it
+                    yield job_info
+                    continue
+            any_finished = True
+            with self._lock:
+                self._in_flight.discard(str(job_info.external_jobid))
+                self._limit_hit = False
+            if status.succeeded:
+                self.report_job_success(job_info)
+                self._remove_log(job_info)
+            else:
+                self.report_job_error(
+                    job_info,
+                    msg=self.failure_message(job_info, status),
+                    aux_logs=[str(job_info.aux.get("slurm_logfile"))],
+                )
+        current = self.next_seconds_between_status_checks or initial
+        if any_finished or statuses is None:
+            self.next_seconds_between_status_checks = initial
+        else:
+            self.next_seconds_between_status_checks = min(
+                self._max_status_interval, current + initial
+            )
+        if any_finished and self._backlog:
+            self._schedule_flush(0.0)
+
+    def _remove_log(self, job_info: SubmittedJobInfo) -> None:
+        if self.workflow.executor_settings.keep_successful_logs:
+            return
+        logfile = job_info.aux.get("slurm_logfile")
+        if logfile is not None:
+            with contextlib.suppress(OSError):
+                Path(logfile).unlink(missing_ok=True)
+
+    def failure_message(self, job_info: SubmittedJobInfo, status: _status.JobStatus) -> str:
+        """Why the job failed: the runner's reason and stderr tail where it recorded one, else
+        Slurm's (timeout, memory, cancel, node failure), which is then recorded for the job."""
+        slurm_reason = _status.failure_reason(status)
+        argv = job_info.aux.get("cluster_utils_argv")
+        job_id = _arrays.job_id_of(argv) if argv else None
+        if job_id is None:
+            return f"SLURM-job '{job_info.external_jobid}' failed: {slurm_reason}. "
+        reason, tail = _record_failure(Path(_arrays.experiment_of(argv)), job_id, slurm_reason)
+        shown = "\n".join(f"        {line}" for line in tail.splitlines()[-10:])
+        return (
+            f"cluster_utils job {job_id} failed: {reason}\n"
+            f"    Slurm: {slurm_reason}\n"
+            f"    last lines of its stderr ({Path(argv[3]) / 'jobs' / str(job_id)}/stderr.log):\n"
+            f"{shown or '        (empty)'}\n"
+        )
+
+    # --- end of run ---------------------------------------------------------------------------
+
+    def cancel_jobs(self, active_jobs: list[SubmittedJobInfo]) -> None:
+        with self._lock:
+            self._backlog.clear()
+            if self._flush_timer is not None:
+                self._flush_timer.cancel()
+                self._flush_timer = None
+        super().cancel_jobs(active_jobs)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._flush_timer is not None:
+                self._flush_timer.cancel()
+                self._flush_timer = None
+        super().shutdown()
+        if self._direct:
+            self.logger.info(
+                f"cluster_utils: {self.sbatch_calls} sbatch calls "
+                f"({self.array_tasks_submitted} array tasks), {self.status_queries} status "
+                f"queries in {self.status_cycles} status cycles"
+            )
+
+
+def _record_failure(experiment: Path, job_id: int, slurm_reason: str) -> tuple[str, str]:
+    """The job's failure reason and stderr tail; records Slurm's reason as the job's when its
+    runner could not (it was killed: time limit, memory, cancel, node failure)."""
+    try:
+        from cluster_utils.experiment_layout import ExperimentLayout
+        from cluster_utils.runner import job_state
+        from cluster_utils.runner.job_runner import read_tail
+    except ImportError:
+        return slurm_reason, ""
+    layout = ExperimentLayout.at(experiment)
+    tail = read_tail(layout.stderr_file(job_id))
+    try:
+        state = job_state.load_state(layout, job_id)
+        if state.status == job_state.FAILED and state.reason:
+            return state.reason, state.stderr_tail or tail
+        if state.status in (job_state.SUCCEEDED, job_state.STOPPED_EARLY):
+            return slurm_reason, tail
+        if state.attempts and state.attempts[-1].end is None:
+            state.attempts[-1].end = time.time()
+        state.status = job_state.FAILED
+        state.reason = slurm_reason
+        state.return_code = None
+        state.stderr_tail = tail
+        job_state.save_state(layout, state)
+        job_state.log_line(
+            layout, f"Job {job_id} failed: {slurm_reason}. Considering job failed.", "WARNING"
+        )
+    except (OSError, ValueError, TypeError) as exc:
+        return f"{slurm_reason} (could not record it: {exc})", tail
+    return slurm_reason, tail
