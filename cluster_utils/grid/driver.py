@@ -17,7 +17,7 @@ from cluster_utils.experiment_settings import (
 )
 from cluster_utils.grid.chunking import local_chunk_size
 from cluster_utils.grid.planning import plan_grid_search, start_run
-from cluster_utils.grid.run_report import print_run_summary
+from cluster_utils.grid.run_report import finish_grid_run
 from cluster_utils.progress_display import ProgressDisplay
 from cluster_utils.snakemake_run import acquire_run_lock, run_snakemake, snakemake_argv, tail_of
 
@@ -81,10 +81,7 @@ def run_grid_search(options: GridSearchOptions) -> int:
         display = ProgressDisplay(layout, plan.job_ids)
         code = run_snakemake(argv, layout, on_tick=display.update, log_to_console=options.verbose)
         display.close()
-        report = None
-        if settings.get("generate_report", "never") != "never":
-            report = str(layout.root / f"{settings['optimization_procedure_name']}_report.pdf")
-        summary = print_run_summary(layout, plan.job_ids, report)
+        summary = finish_grid_run(layout, plan.job_ids, settings)
         if code == 130:
             print("cluster_utils: interrupted; run the same command to continue", file=sys.stderr)
             return 130

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.grid.cleanup import clean_up_succeeded_jobs
 from cluster_utils.results.collect import RunSummary, collect_results
 
 MAX_FAILURES_SHOWN = 10
@@ -33,15 +35,20 @@ def format_summary(layout: ExperimentLayout, summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
-def print_run_summary(
-    layout: ExperimentLayout, job_ids: list[int], report_pdf: str | None = None
+def finish_grid_run(
+    layout: ExperimentLayout, job_ids: list[int], settings: dict[str, Any]
 ) -> RunSummary:
-    """Collect the tables and print the summary. With ``report_pdf`` and some failed or missing
-    jobs (so the workflow's report rule could not run), draw the report of what succeeded."""
+    """Collect the tables, print the summary, and clean up as the settings ask. When some jobs
+    failed or are missing (so the workflow's report rule could not run) and generate_report
+    asks for a report, draw the report of what succeeded."""
     summary = collect_results(layout, job_ids)
     print(format_summary(layout, summary), file=sys.stderr, flush=True)
-    if report_pdf and summary.counts["succeeded"] < summary.total:
-        write_partial_report(layout, report_pdf)
+    if settings.get("generate_report", "never") != "never" and (
+        summary.counts["succeeded"] < summary.total
+    ):
+        name = settings["optimization_procedure_name"]
+        write_partial_report(layout, str(layout.root / f"{name}_report.pdf"))
+    clean_up_succeeded_jobs(layout, job_ids, settings)
     return summary
 
 

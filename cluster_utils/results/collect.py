@@ -94,6 +94,7 @@ def collect_results(layout: ExperimentLayout, job_ids: list[int]) -> RunSummary:
         metrics = None
         if status == job_state.SUCCEEDED:
             metrics = read_metrics(layout.working_dir(job_id) / constants.CLUSTER_METRIC_FILE)
+            metrics = metrics or state.metrics  # the working dir may have been removed
             if metrics is None:
                 status = job_state.FAILED
                 state.reason = "metrics.csv is missing or empty"

@@ -76,7 +76,9 @@ class JobRunner:
     def _finished_before(self, state: JobState) -> bool:
         if state.status == job_state.STOPPED_EARLY:
             return True
-        return state.status == job_state.SUCCEEDED and self.metrics_file.is_file()
+        # the metrics live in the working dir, or in the state once remove_working_dirs ran
+        has_metrics = self.metrics_file.is_file() or state.metrics is not None
+        return state.status == job_state.SUCCEEDED and has_metrics
 
     def _mark_done(self) -> None:
         self.layout.done_marker(self.job_id).touch()

@@ -38,6 +38,8 @@ class JobState:
     hostname: str | None = None
     resumes: int = 0
     stderr_tail: str | None = None
+    #: a succeeded job's metrics, kept here when its working directory is removed
+    metrics: dict[str, Any] | None = None
     attempts: list[Attempt] = field(default_factory=list)
     scheduler_job_id: str | None = None
 

@@ -199,3 +199,23 @@ def test_report_of_the_successful_jobs_when_some_failed(experiment: Experiment) 
     report = experiment.results / "exp_report.pdf"
     assert report.read_bytes().startswith(b"%PDF")
     assert "report (of the jobs that succeeded)" in result.stderr
+
+
+def test_remove_working_dirs_and_logs_loses_no_result(experiment: Experiment) -> None:
+    experiment.write_script(COUNTING_SCRIPT)
+    experiment.write_config(
+        [{"param": "x", "values": [1, 2, 3]}],
+        fixed_params={"mode": "fail", "failing": [3]},
+        remove_working_dirs=True,
+        remove_jobs_dir=True,
+    )
+    assert experiment.run().returncode == 1
+    working_dirs = experiment.results / "working_directories"
+    assert sorted(p.name for p in working_dirs.iterdir()) == ["2"]  # the failed job's stays
+    assert (experiment.results / "jobs" / "2" / "stderr.log").is_file()
+    assert not (experiment.results / "jobs" / "0" / "stderr.log").exists()
+    # rerun: only the failed job runs, and all_data.csv still has the removed jobs' rows
+    experiment.write_script(COUNTING_SCRIPT.replace('mode == "fail"', 'mode == "never"'))
+    assert experiment.run().returncode == 0
+    assert experiment.run_counts() == {"1": 1, "2": 1, "3": 2}
+    assert sorted(experiment.all_data()["y"]) == [2, 4, 6]

@@ -22,11 +22,11 @@ if not GRID.from_cli:
         start_run(GRID.layout)
 
     onsuccess:
-        from cluster_utils.grid.run_report import print_run_summary
+        from cluster_utils.grid.run_report import finish_grid_run
 
-        print_run_summary(GRID.layout, GRID.job_ids)
+        finish_grid_run(GRID.layout, GRID.job_ids, GRID.settings)
 
     onerror:
-        from cluster_utils.grid.run_report import print_run_summary
+        from cluster_utils.grid.run_report import finish_grid_run
 
-        print_run_summary(GRID.layout, GRID.job_ids, GRID.report_file())
+        finish_grid_run(GRID.layout, GRID.job_ids, GRID.settings)
