@@ -38,6 +38,7 @@ def test_variables_pre_job_script_and_absolute_interpreter(experiment: Experimen
     experiment.write_config(
         [{"param": "x", "values": [1]}],
         environment_setup={"pre_job_script": "pre.sh", "variables": {"MY_VAR": "hello $x"}},
+        remove_jobs_dir=False,  # keep the successful job's stdout.log to look at
     )
     result = experiment.run()
     assert result.returncode == 0, result.stderr
