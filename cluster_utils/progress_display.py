@@ -18,7 +18,7 @@ from cluster_utils.experiment_layout import ExperimentLayout
 from cluster_utils.runner import job_state
 
 
-def _format_duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
     seconds = int(max(0, seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
@@ -70,7 +70,7 @@ class ProgressDisplay:
                 remaining += elapsed * (1 - fraction) / fraction
             else:
                 remaining += max(mean - elapsed, 0.0)
-        return _format_duration((remaining + pending * mean) / len(running))
+        return format_duration((remaining + pending * mean) / len(running))
 
     def update(self) -> None:
         succeeded = self._ids_with_status("succeeded")
@@ -88,7 +88,7 @@ class ProgressDisplay:
             f"{pending} pending of {len(self.job_ids)}"
         )
         eta = self._eta(succeeded, running, pending)
-        full = f"{line} | elapsed {_format_duration(time.time() - self._started)}, ETA {eta}"
+        full = f"{line} | elapsed {format_duration(time.time() - self._started)}, ETA {eta}"
         if self.is_tty:
             self.stream.write("\r\033[K" + full)
             self.stream.flush()

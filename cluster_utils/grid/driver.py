@@ -8,13 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cluster_utils.execution_profiles import choose_profile
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.experiment_settings import (
-    experiment_directory,
-    load_experiment_settings,
-    run_locally_setting,
-)
+from cluster_utils.command_setup import open_experiment
 from cluster_utils.grid.chunking import local_chunk_size
 from cluster_utils.grid.planning import plan_grid_search, start_run
 from cluster_utils.grid.run_report import finish_grid_run
@@ -37,23 +31,21 @@ class GridSearchOptions:
 
 
 def run_grid_search(options: GridSearchOptions) -> int:
-    start_dir = Path.cwd()
-    settings = load_experiment_settings(options.config_file, options.overrides, "grid_search")
-    interactive = sys.stdin.isatty() and not settings.get("no_user_interaction", False)
-    profile, why = choose_profile(
-        options.profile,
+    opened = open_experiment(
+        options.config_file,
+        options.overrides,
+        "grid_search",
+        profile=options.profile,
         force_local=options.force_local,
-        run_locally=run_locally_setting(settings),
-        interactive=interactive,
     )
-    layout = ExperimentLayout.at(experiment_directory(settings, start_dir))
-    layout.root.mkdir(parents=True, exist_ok=True)
+    settings, layout, profile = opened.settings, opened.layout, opened.profile
     lock = acquire_run_lock(layout)
     try:
-        plan = plan_grid_search(settings, start_dir, layout)
+        plan = plan_grid_search(settings, opened.start_dir, layout)
         print(
             f"cluster_utils: grid search '{settings['optimization_procedure_name']}': "
-            f"{len(plan.job_ids)} jobs, {why}\n  experiment directory: {layout.root}",
+            f"{len(plan.job_ids)} jobs, {opened.profile_reason}\n"
+            f"  experiment directory: {layout.root}",
             file=sys.stderr,
         )
         if plan.newly_loaded:

@@ -10,14 +10,9 @@ import sys
 import time
 from typing import TextIO
 
+from cluster_utils.progress_display import format_duration
+
 FAILURE_TAIL_LINES = 5
-
-
-def format_duration(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
 class OptimizationProgress:

@@ -10,13 +10,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cluster_utils.execution_profiles import choose_profile, resolve_profile
+from cluster_utils.command_setup import open_experiment
+from cluster_utils.execution_profiles import resolve_profile
 from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.experiment_settings import (
-    experiment_directory,
-    load_experiment_settings,
-    run_locally_setting,
-)
 from cluster_utils.grid.planning import start_run
 from cluster_utils.hpo.driver import OptimizationLoop
 from cluster_utils.hpo.experiment_setup import (
@@ -54,33 +50,31 @@ def make_executor(
 
 
 def run_hp_optimization(options: OptimizationOptions) -> int:
-    start_dir = Path.cwd()
-    settings = load_experiment_settings(options.config_file, options.overrides, "hp_optimization")
+    opened = open_experiment(
+        options.config_file,
+        options.overrides,
+        "hp_optimization",
+        profile=options.profile,
+        force_local=options.force_local,
+    )
+    settings, layout, profile = opened.settings, opened.layout, opened.profile
     try:
         hpo = HpoSettings.from_settings(settings)
     except ValueError as error:
         raise ConfigChangedError(str(error)) from error
-    interactive = sys.stdin.isatty() and not settings.get("no_user_interaction", False)
-    profile, why = choose_profile(
-        options.profile,
-        force_local=options.force_local,
-        run_locally=run_locally_setting(settings),
-        interactive=interactive,
-    )
-    layout = ExperimentLayout.at(experiment_directory(settings, start_dir))
-    layout.root.mkdir(parents=True, exist_ok=True)
     lock = acquire_run_lock(layout)
     try:
         state, resumed = load_or_start_state(layout, settings, force=options.force)
         state.aborted = None
         start_run(layout)  # a new attempt clears an earlier abort
-        write_run_files(layout, settings, start_dir, state.seed)
+        write_run_files(layout, settings, opened.start_dir, state.seed)
         optimizer = build_optimizer(hpo, state)
         executor = make_executor(layout, profile, hpo, options.cores)
         verb = "continuing" if resumed else "starting"
         print(
             f"cluster_utils: {verb} hp_optimization '{hpo.name}' ({hpo.optimizer_str}, "
-            f"{hpo.number_of_samples} samples, {hpo.n_jobs_per_iteration} in flight), {why}\n"
+            f"{hpo.number_of_samples} samples, {hpo.n_jobs_per_iteration} in flight), "
+            f"{opened.profile_reason}\n"
             f"  experiment directory: {layout.root}",
             file=sys.stderr,
             flush=True,
