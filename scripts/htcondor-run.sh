@@ -41,6 +41,8 @@ DIR=$(cd "$DIR" && pwd -P)
 
 MOUNTED=0
 if ! { [ -e "$R$DIR" ] && [ "$(stat -c %d:%i "$DIR")" = "$(stat -c %d:%i "$R$DIR")" ]; }; then
+    # a stale mount (its directory was deleted and re-created on the host) is replaced
+    if mountpoint -q "$R$DIR" 2>/dev/null; then umount -l "$R$DIR" || true; fi
     mkdir -p "$R$DIR"
     mount --bind "$DIR" "$R$DIR"
     MOUNTED=1
@@ -49,12 +51,20 @@ if ! chroot "$R" runuser -u "$POOL_USER" -- test -w "$DIR"; then
     chown -R "$(chroot "$R" id -u "$POOL_USER"):$(chroot "$R" id -g "$POOL_USER")" "$DIR"
 fi
 
-rc=0
+# SIGTERM/SIGINT/SIGHUP are passed on to the command (e.g. snakemake then cancels its jobs)
 chroot "$R" runuser -u "$POOL_USER" -- env -i \
     HOME="/home/$POOL_USER" USER="$POOL_USER" LOGNAME="$POOL_USER" LANG=C.UTF-8 \
     PATH="$VENV/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
     "${ENVS[@]}" \
-    sh -c 'cd "$1" && shift && exec "$@"' sh "$DIR" "$@" || rc=$?
+    sh -c 'cd "$1" && shift && exec "$@"' sh "$DIR" "$@" &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null || true' TERM HUP
+trap 'kill -INT "$child" 2>/dev/null || true' INT
+rc=0
+while :; do
+    wait "$child" && rc=0 || rc=$?
+    kill -0 "$child" 2>/dev/null || break
+done
 # a directory mounted for this command is unmounted again (the pool's own jobs are done with it
 # once the command, e.g. snakemake, has returned)
 if [ "$MOUNTED" = 1 ]; then umount "$R$DIR" 2>/dev/null || umount -l "$R$DIR" || true; fi

@@ -1,27 +1,4 @@
-"""Snakemake executor ``cluster-utils-htcondor``: the HTCondor plugin plus what cluster_utils needs.
-
-Snakemake finds executor plugins by module name (``snakemake_executor_plugin_<name>``), so this
-top-level package is the executor ``cluster-utils-htcondor`` (``--executor cluster-utils-htcondor``,
-settings ``--cluster-utils-htcondor-<setting>``). It subclasses snakemake-executor-plugin-htcondor's
-Executor and adds, per job (see :mod:`cluster_utils.backends.htcondor`):
-
-- exit_for_resume: the job runs under ``python -m cluster_utils.backends.htcondor`` (a wrapper
-  around the plugin's ``python -m snakemake`` sub-run) with 3.0's ``on_exit_hold`` /
-  ``periodic_release`` policy: a resume request becomes exit code 3, HTCondor holds the job and
-  releases it, and the same job runs again (same parameters and working directory);
-- ``request_cpus`` from the resources (the plugin alone takes the rule's ``threads``),
-  ``getenv = True`` (as 3.0) and the verbatim ``extra_submission_options``;
-- the bid: with ``condor_submit_bid`` on PATH (MPI-IS) jobs are submitted with
-  ``condor_submit_bid <bid>``; otherwise through the schedd bindings (the bid is recorded as
-  ``ClusterUtilsBid`` either way);
-- unmatched jobs: a job idle for ``--cluster-utils-htcondor-unmatched-timeout`` seconds that no
-  machine of the pool could ever match (checked against the slot ads at full capacity) is removed
-  and reported as failed, with its requirements, instead of waiting forever.
-
-The plugin's submission code is reused through two of its methods: ``run_job`` (wrapped) and
-``_log_resource_requests`` (called with the final submit dict just before submission), so the
-supported plugin versions are pinned in pyproject.toml.
-"""
+"""The executor itself; see the package docstring."""
 
 from __future__ import annotations
 
@@ -150,6 +127,11 @@ class Executor(_htcondor_plugin.Executor):
     async def check_active_jobs(
         self, active_jobs: list[SubmittedJobInfo]
     ) -> AsyncGenerator[SubmittedJobInfo, None]:
+        # Snakemake starts the status thread *before* __post_init__ and calls this with no jobs
+        # right away: touching attributes set in __post_init__ then kills that thread (silently),
+        # and the run hangs once jobs are submitted. Nothing to do without jobs anyway.
+        if not active_jobs:
+            return
         unmatched = self._find_unmatched(active_jobs)
         remaining = []
         for job_info in active_jobs:
@@ -184,11 +166,15 @@ class Executor(_htcondor_plugin.Executor):
             return {}
 
     def _remove(self, cluster_id: int, reason: str) -> None:
+        # condor_rm, not the bindings: see backend.find_unmatched_jobs (status thread)
         try:
-            _htcondor_plugin.htcondor.Schedd().act(
-                _htcondor_plugin.htcondor.JobAction.Remove, [f"{cluster_id}.0"], reason
+            subprocess.run(
+                ["condor_rm", "-reason", reason, str(cluster_id)],
+                capture_output=True,
+                timeout=60,
+                check=True,
             )
-        except Exception as exc:
+        except (OSError, subprocess.SubprocessError) as exc:
             self.logger.warning(f"cluster_utils: removing HTCondor job {cluster_id} failed: {exc}")
 
 
@@ -250,6 +236,3 @@ class _BidSubmitModule:
 
     def Schedd(self, *args: Any, **kwargs: Any) -> _BidSchedd:
         return _BidSchedd(self._real.Schedd(*args, **kwargs), *self._args)
-
-
-__all__ = ["Executor", "ExecutorSettings", "common_settings"]

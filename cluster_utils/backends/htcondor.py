@@ -373,9 +373,8 @@ def find_unmatched_jobs(cluster_ids: Iterable[int], min_idle_seconds: float) -> 
     """Jobs among ``cluster_ids`` idle for at least ``min_idle_seconds`` that no machine of the
     pool can match: ``{cluster_id: reason}``.
 
-    Uses ``condor_q -long`` / ``condor_status -long`` and parses the ads with the classad bindings:
-    querying the daemons through the bindings from Snakemake's status thread made that thread
-    vanish now and then (the run then hangs), so the daemons are asked by the command-line tools.
+    Uses ``condor_q -long`` / ``condor_status -long`` (on PATH on every submit node) and parses the
+    ads with the classad bindings; this runs in Snakemake's status thread.
     """
     import subprocess
     import time

@@ -38,9 +38,20 @@ class Pool:
         args = [str(SCRIPTS / "htcondor-run.sh"), "-C", str(workdir)]
         for name, value in (env or {}).items():
             args += ["-e", f"{name}={value}"]
-        return subprocess.run(
-            [*args, "--", *cmd], capture_output=True, text=True, timeout=timeout, check=False
-        )
+        argv = [*args, "--", *cmd]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # SIGTERM: htcondor-run.sh passes it on, Snakemake removes its jobs and exits
+            proc.terminate()
+            try:
+                out, err = proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, err = proc.communicate()
+            pytest.fail(f"{' '.join(cmd)} timed out after {timeout} s:\n{out}{err}")
+        return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
     def snakemake(
         self, workdir: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None

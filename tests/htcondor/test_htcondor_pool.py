@@ -90,7 +90,10 @@ def test_resume_and_failure(htcondor_pool: Pool, workflow_dir: Path) -> None:
         "end code=0",
     ]
     assert len({cluster for _, cluster, _ in resume}) == 1
-    assert log.count("exit_for_resume, will resume") >= 2
+    # the job event log shows the two resume holds (and no other hold)
+    event_log = (workflow_dir / ".snakemake" / "htcondor" / "snakemake-rules.log").read_text()
+    assert event_log.count("Job was held.") == 2
+    assert event_log.count("cluster_utils: exit_for_resume, will resume") == 2
     # only fail1 is reported as failed
     assert re.findall(r"Error in rule run_job:.*?output: results/jobs/(\w+)/done", log, re.S) == [
         "fail1"
@@ -158,8 +161,10 @@ def test_gpu_unmatched_is_reported(htcondor_pool: Pool, workflow_dir: Path) -> N
     assert "is unmatched: no machine in the pool can ever match the job" in log
     assert "CUDACapability >= 9" in log
     assert not (workflow_dir / "results" / "jobs" / "gpu9").exists()  # never started
-    queue = htcondor_pool.run(workflow_dir, "condor_q", "-af", "ClusterId", "JobStatus")
-    assert queue.stdout.strip() == "", queue.stdout  # removed from the queue
+    # removed from the queue
+    mine = f'Iwd == "{workflow_dir}"'
+    queue = htcondor_pool.run(workflow_dir, "condor_q", "-constraint", mine, "-af", "ClusterId")
+    assert queue.returncode == 0 and queue.stdout.strip() == "", queue.stdout + queue.stderr
 
 
 def test_bid_goes_through_condor_submit_bid(htcondor_pool: Pool, workflow_dir: Path) -> None:

@@ -327,3 +327,21 @@ def test_wrapper_runs_as_module(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "hi\n"
+
+
+# --- executor -------------------------------------------------------------------------------------
+
+
+def test_status_check_before_post_init_is_harmless() -> None:
+    """Snakemake's status thread calls check_active_jobs([]) before __post_init__ has run."""
+    import asyncio
+
+    pytest.importorskip("snakemake_executor_plugin_htcondor")
+    from snakemake_executor_plugin_cluster_utils_htcondor import Executor
+
+    executor = Executor.__new__(Executor)  # no __init__/__post_init__: no attributes yet
+
+    async def collect() -> list[Any]:
+        return [job async for job in executor.check_active_jobs([])]
+
+    assert asyncio.run(collect()) == []

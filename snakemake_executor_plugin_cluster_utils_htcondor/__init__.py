@@ -1,0 +1,68 @@
+"""Snakemake executor ``cluster-utils-htcondor``: the HTCondor plugin plus what cluster_utils needs.
+
+Snakemake finds executor plugins by module name (``snakemake_executor_plugin_<name>``), so this
+top-level package is the executor ``cluster-utils-htcondor`` (``--executor cluster-utils-htcondor``,
+settings ``--cluster-utils-htcondor-<setting>``). It subclasses snakemake-executor-plugin-htcondor's
+Executor and adds, per job (see :mod:`cluster_utils.backends.htcondor`):
+
+- exit_for_resume: the job runs under ``python -m cluster_utils.backends.htcondor`` (a wrapper
+  around the plugin's ``python -m snakemake`` sub-run) with 3.0's ``on_exit_hold`` /
+  ``periodic_release`` policy: a resume request becomes exit code 3, HTCondor holds the job and
+  releases it, and the same job runs again (same parameters and working directory);
+- ``request_cpus`` from the resources (the plugin alone takes the rule's ``threads``),
+  ``getenv = True`` (as 3.0) and the verbatim ``extra_submission_options``;
+- the bid: with ``condor_submit_bid`` on PATH (MPI-IS) jobs are submitted with
+  ``condor_submit_bid <bid>``; otherwise through the schedd bindings (the bid is recorded as
+  ``ClusterUtilsBid`` either way);
+- unmatched jobs: a job idle for ``--cluster-utils-htcondor-unmatched-timeout`` seconds that no
+  machine of the pool could ever match (checked against the slot ads at full capacity) is removed
+  and reported as failed, with its requirements, instead of waiting forever.
+
+The plugin's submission code is reused through two of its methods: ``run_job`` (wrapped) and
+``_log_resource_requests`` (called with the final submit dict just before submission), so the
+supported plugin versions are pinned in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+try:
+    from ._executor import Executor, ExecutorSettings, common_settings
+except ImportError as _exc:  # snakemake-executor-plugin-htcondor / htcondor not installed
+    # Snakemake imports every installed executor plugin at start-up: a failing import here would
+    # break every run (also local ones) wherever this checkout is on sys.path. Register a stub
+    # that explains what is missing when the executor is actually selected.
+    from dataclasses import dataclass
+
+    from snakemake_interface_common.exceptions import WorkflowError
+    from snakemake_interface_executor_plugins.executors.remote import RemoteExecutor
+    from snakemake_interface_executor_plugins.settings import CommonSettings, ExecutorSettingsBase
+
+    _MISSING = str(_exc)
+
+    @dataclass
+    class ExecutorSettings(ExecutorSettingsBase):  # type: ignore[no-redef]
+        pass
+
+    common_settings = CommonSettings(
+        non_local_exec=True, implies_no_shared_fs=False, job_deploy_sources=False
+    )
+
+    class Executor(RemoteExecutor):  # type: ignore[no-redef]
+        def __post_init__(self) -> None:
+            raise WorkflowError(
+                "the executor cluster-utils-htcondor needs snakemake-executor-plugin-htcondor "
+                f"and htcondor<25 (pip install 'cluster_utils[htcondor]'): {_MISSING}"
+            )
+
+        def run_job(self, job):  # pragma: no cover - never reached
+            raise NotImplementedError
+
+        async def check_active_jobs(self, active_jobs):  # pragma: no cover - never reached
+            raise NotImplementedError
+            yield
+
+        def cancel_jobs(self, active_jobs):  # pragma: no cover - never reached
+            pass
+
+
+__all__ = ["Executor", "ExecutorSettings", "common_settings"]
