@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cluster_utils.backends import BACKENDS, get_backend
 from cluster_utils.experiment_layout import ExperimentLayout
 from cluster_utils.grid.chunking import make_chunks
 from cluster_utils.grid.planning import plan_grid_search, read_plan
@@ -95,12 +96,8 @@ class GridWorkflow:
 def rule_resources(cluster_requirements: dict[str, Any]) -> dict[str, Any]:
     """Snakemake resources for every backend at once; each executor reads only its own keys."""
     resources: dict[str, Any] = {}
-    for module_name in ("slurm", "htcondor"):
-        try:
-            module = __import__(f"cluster_utils.backends.{module_name}", fromlist=["_"])
-        except ImportError:
-            continue
-        resources.update(module.snakemake_resources(cluster_requirements))
+    for name in BACKENDS:
+        resources.update(get_backend(name).snakemake_resources(cluster_requirements))
     resources.pop("threads", None)
     return resources
 

@@ -7,24 +7,23 @@ exposes ``in_<backend>_job()`` and ``request_resume() -> int | None`` for that.
 
 from __future__ import annotations
 
-import importlib
 import os
 
-_BACKENDS = (
-    ("SLURM_JOB_ID", "cluster_utils.backends.slurm", "in_slurm_job"),
-    ("_CONDOR_JOB_AD", "cluster_utils.backends.htcondor", "in_htcondor_job"),
+from cluster_utils.backends import get_backend
+
+#: (environment variable present in that scheduler's jobs, backend, its probe)
+_SCHEDULERS = (
+    ("SLURM_JOB_ID", "slurm", "in_slurm_job"),
+    ("_CONDOR_JOB_AD", "htcondor", "in_htcondor_job"),
 )
 
 
 def scheduler_resume_exit_code() -> int | None:
     """Exit code that makes the scheduler run the job again, or None to re-run it in place."""
-    for env_var, module_name, probe in _BACKENDS:
+    for env_var, name, probe in _SCHEDULERS:
         if env_var not in os.environ:
             continue
-        try:
-            backend = importlib.import_module(module_name)
-        except ImportError:
-            return None
+        backend = get_backend(name)
         if getattr(backend, probe)():
             return backend.request_resume()
     return None
