@@ -43,6 +43,11 @@ def print_status(results_dir: Path, *, show_all: bool = False) -> int:
                 job_state.PENDING,
             )
         )
+        + (
+            f", {counts[job_state.STOPPED_EARLY]} stopped early"
+            if counts.get(job_state.STOPPED_EARLY)
+            else ""
+        )
     )
     if layout.abort_file.exists():
         print(f"aborted: {layout.abort_file.read_text().strip()}")
