@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -251,46 +251,45 @@ def request_resume(wait_seconds: float = 300.0) -> int | None:
     if not in_slurm_job():
         return None
     job_id = os.environ["SLURM_JOB_ID"]
-    try:
-        proc = subprocess.run(
-            ["scontrol", "requeue", job_id],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+    restart = restart_count() + 1
+    # Slurm sends SIGTERM as soon as the requeue is accepted: catch it from now on
+    with _stop_signal_caught() as stopped:
+        try:
+            proc = subprocess.run(
+                ["scontrol", "requeue", job_id],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as e:
+            print(f"cluster_utils: cannot requeue Slurm job {job_id}: {e}", file=sys.stderr)
+            return None
+        if proc.returncode != 0:
+            msg = (proc.stderr or proc.stdout).strip()
+            print(f"cluster_utils: cannot requeue Slurm job {job_id}: {msg}", file=sys.stderr)
+            return None
+        print(
+            f"cluster_utils: exit for resume -> Slurm job {job_id} requeued (restart {restart})",
+            file=sys.stderr,
+            flush=True,
         )
-    except (OSError, subprocess.SubprocessError) as e:
-        print(f"cluster_utils: cannot requeue Slurm job {job_id}: {e}", file=sys.stderr)
-        return None
-    if proc.returncode != 0:
-        msg = (proc.stderr or proc.stdout).strip()
-        print(f"cluster_utils: cannot requeue Slurm job {job_id}: {msg}", file=sys.stderr)
-        return None
-    print(
-        f"cluster_utils: exit for resume -> Slurm job {job_id} requeued "
-        f"(restart {restart_count() + 1})",
-        file=sys.stderr,
-        flush=True,
-    )
-    _wait_to_be_stopped(wait_seconds)
+        # Wait to be stopped; returning on SIGTERM (instead of being killed after KillWait)
+        # lets the runner record the job as pending before the allocation ends.
+        stopped.wait(wait_seconds)
     return RETURN_CODE_FOR_RESUME
 
 
-def _wait_to_be_stopped(wait_seconds: float) -> None:
-    """Sleep until Slurm stops this requeued job (SIGTERM) or ``wait_seconds`` pass.
-
-    Returning on SIGTERM (instead of being killed after KillWait) lets the runner record the
-    job as pending before the allocation ends.
-    """
+@contextlib.contextmanager
+def _stop_signal_caught() -> Iterator[threading.Event]:
+    """An event set by SIGTERM while inside (the previous handler is restored afterwards)."""
     stopped = threading.Event()
     installed, previous = False, None
-    with contextlib.suppress(ValueError):  # not the main thread: just sleep
+    with contextlib.suppress(ValueError):  # not the main thread: the event is never set
         previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stopped.set())
         installed = True
     try:
-        deadline = time.monotonic() + wait_seconds
-        while not stopped.is_set() and time.monotonic() < deadline:
-            stopped.wait(0.2)
+        yield stopped
     finally:
         if installed:
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)

@@ -111,8 +111,9 @@ class AttemptRunner:
         SIGUSR1 that many seconds before the job's time limit (see backends.slurm)."""
         timer = None
         if self.spec.timeout_signal_seconds and "SLURM_JOB_ID" in os.environ:
-            from cluster_utils.backends import slurm
+            from cluster_utils.backends import get_backend
 
+            slurm = get_backend("slurm")
             if slurm.in_slurm_job() and self._child is not None:
                 timer = slurm.arm_timeout_signal(self._child.pid, self.spec.timeout_signal_seconds)
         try:
