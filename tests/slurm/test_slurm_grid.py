@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from snakemake_executor_plugin_cluster_utils_slurm import _status
 from tests.slurm.slurm_helpers import (
     FAST_POLLING,
     LIFECYCLE_SCRIPT,
@@ -338,16 +339,16 @@ def test_thousand_jobs_go_out_in_at_most_ten_sbatch_calls(tmp_path: Path) -> Non
     assert queries == cycles
     uuid = arrays[0]["run"]
     records = sacct("--name", uuid, "--starttime", "now-1hour")
-    # every task of every array is known to Slurm under this run's name
-    by_array: dict[str, int] = {}
+    # every task of every array is known to Slurm under this run's name (tasks cancelled
+    # before they started are listed as one range record, e.g. 1010_[18-999])
+    known: set[str] = set()
     for r in records:
         array_id, _, index = r["JobID"].partition("_")
-        if index.isdigit():
-            by_array[array_id] = by_array.get(array_id, 0) + 1
-        elif index.startswith("["):  # tasks cancelled before they started: one range record
-            first, _, last = index.strip("[]").split("%")[0].partition("-")
-            by_array[array_id] = by_array.get(array_id, 0) + int(last or first) - int(first) + 1
-    assert by_array == {a["array_job_id"]: len(a["tasks"]) for a in arrays}
+        ranged = index.startswith("[")
+        indices = _status.expand_task_ranges(index.strip("[]")) if ranged else [index]
+        known.update(f"{array_id}_{i}" for i in indices)
+    expected = {f"{a['array_job_id']}_{i}" for a in arrays for i in range(len(a["tasks"]))}
+    assert known == expected
     completed = [r for r in records if r["State"] == "COMPLETED"]
     assert len(completed) >= 20
     print(
