@@ -23,6 +23,8 @@ from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
 from cluster_utils.backends import htcondor as backend
 
+from . import _failures
+
 #: Default seconds a job may stay idle before it is checked for being unmatchable.
 DEFAULT_UNMATCHED_TIMEOUT = 600
 
@@ -122,6 +124,14 @@ class Executor(_htcondor_plugin.Executor):
         finally:
             _htcondor_plugin.htcondor = real
 
+    # --- failures -----------------------------------------------------------------------------
+
+    def report_job_error(self, job_info: SubmittedJobInfo, msg: str | None = None, **kwargs: Any):
+        # a cluster_utils job: its reason and stderr tail, recorded for the run's summary
+        if msg is not None:
+            msg = _failures.failure_message(job_info.job, msg)
+        super().report_job_error(job_info, msg=msg, **kwargs)
+
     # --- status -------------------------------------------------------------------------------
 
     async def check_active_jobs(
@@ -143,9 +153,8 @@ class Executor(_htcondor_plugin.Executor):
             self._cleanup_job_tracking(job_info.external_jobid)
             self.report_job_error(
                 job_info,
-                msg=f"Job {job_info.job.jobid} with HTCondor Cluster ID "
-                f"{job_info.external_jobid} was idle for more than {self._unmatched_timeout} s "
-                f"and is unmatched: {reason}",
+                msg=f"HTCondor job {job_info.external_jobid} was idle for more than "
+                f"{self._unmatched_timeout} s and is unmatched: {reason}",
             )
         async for job_info in super().check_active_jobs(remaining):
             yield job_info

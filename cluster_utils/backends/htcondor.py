@@ -82,6 +82,8 @@ RESUME_POLICY: dict[str, str] = {
 }
 
 _COMPARISON = re.compile(r"^\s*(<=|>=|<|>)\s*(.+?)\s*$")
+_ATTRIBUTE = re.compile(r"(?i)\b(TARGET\.|MY\.)?([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _SUBMIT_LINE = re.compile(r"^\s*([+A-Za-z_][A-Za-z0-9_.+]*)\s*=\s*(.*?)\s*$")
 
 
@@ -355,17 +357,104 @@ def matching_machines(job_ad: Any, machine_ads: Iterable[Any]) -> list[str]:
     return sorted(set(names))
 
 
+def requirement_clauses(expr: str) -> list[str]:
+    """The top-level ``&&`` clauses of a ClassAd expression, each without enclosing parentheses
+    (``(A && B) && C`` -> ``[A, B, C]``)."""
+    text = expr.strip()
+    while text.startswith("(") and _closing_paren(text, 0) == len(text) - 1:
+        text = text[1:-1].strip()
+    parts, depth, quoted, start, i = [], 0, False, 0, 0
+    while i < len(text):
+        char = text[i]
+        if quoted:
+            if char == "\\":
+                i += 1
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and text.startswith("&&", i):
+            parts.append(text[start:i])
+            start = i + 2
+            i += 1
+        i += 1
+    parts.append(text[start:])
+    if len(parts) == 1:
+        return [text] if text else []
+    return [clause for part in parts for clause in requirement_clauses(part)]
+
+
+def _closing_paren(text: str, open_at: int) -> int:
+    depth, quoted, i = 0, False, open_at
+    while i < len(text):
+        char = text[i]
+        if quoted:
+            if char == "\\":
+                i += 1
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def unsatisfiable_clauses(job_ad: Any, machine_ads: Iterable[Any]) -> list[str]:
+    """The clauses of the job's Requirements that no machine (at full capacity) satisfies, each
+    with the values those machines have for the attributes it asks about."""
+    import importlib
+
+    bindings = importlib.import_module(type(job_ad).__module__.split(".")[0])
+    machines = [_at_full_capacity(ad) for ad in machine_ads]
+    requirements = job_ad.get("Requirements")
+    failing: list[str] = []
+    for clause in requirement_clauses(str(requirements)) if requirements is not None else []:
+        probe = type(job_ad)(str(job_ad))
+        probe["Requirements"] = bindings.ExprTree(clause)
+        if any(machine.matches(probe) for machine in machines):  # probe.Requirements
+            continue
+        # attributes of the machine it asks about: TARGET.X, or a bare X the job ad lacks
+        names = [
+            name
+            for prefix, name in dict.fromkeys(_ATTRIBUTE.findall(_STRING.sub('""', clause)))
+            if prefix.upper() == "TARGET." or (not prefix and name not in job_ad)
+            if any(name in machine for machine in machines)
+        ]
+        seen = [
+            f"{name} = {', '.join(sorted({str(m.get(name, 'undefined')) for m in machines}))}"
+            for name in names
+        ]
+        failing.append(clause + (f" (the machines have {'; '.join(seen)})" if seen else ""))
+    return failing
+
+
 def unmatched_reason(job_ad: Any, machine_ads: Iterable[Any]) -> str | None:
-    """None if some machine of the pool could run the job, else a message naming its
-    requirements (the answer of ``condor_q -better-analyze`` to "can it ever run here?")."""
+    """None if some machine of the pool could run the job, else a message naming the
+    requirements no machine meets (the answer of ``condor_q -better-analyze`` to "can it ever
+    run here?")."""
     machine_ads = list(machine_ads)
     if matching_machines(job_ad, machine_ads):
         return None
-    requirements = job_ad.get("Requirements")
+    try:
+        failing = unsatisfiable_clauses(job_ad, machine_ads) if machine_ads else []
+    except Exception:  # the message is a courtesy; the verdict stands without it
+        failing = []
+    because = f"; no machine satisfies {' && '.join(failing)}" if failing else ""
     return (
-        f"no machine in the pool can ever match the job ({len(machine_ads)} slot ads checked); "
-        f"Requirements = {requirements}; RequestCpus = {job_ad.get('RequestCpus')}, "
-        f"RequestMemory = {job_ad.get('RequestMemory')}, RequestGPUs = {job_ad.get('RequestGPUs')}"
+        f"no machine in the pool can ever match the job ({len(machine_ads)} slot ads "
+        f"checked){because}; Requirements = {job_ad.get('Requirements')}; "
+        f"RequestCpus = {job_ad.get('RequestCpus')}, RequestMemory = "
+        f"{job_ad.get('RequestMemory')}, RequestGPUs = {job_ad.get('RequestGPUs')}"
     )
 
 

@@ -28,6 +28,22 @@ os.environ.setdefault("CONDOR_CONFIG", os.devnull)
 class Pool:
     """The localhost pool: run commands inside its root as the pool user."""
 
+    def start(
+        self, workdir: Path, *cmd: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[str]:
+        """Start ``cmd`` in ``workdir`` inside the root; finish it with :meth:`finish`. Commands
+        running at the same time need different workdirs (each is mounted for its command)."""
+        args = [str(SCRIPTS / "htcondor-run.sh"), "-C", str(workdir)]
+        for name, value in (env or {}).items():
+            args += ["-e", f"{name}={value}"]
+        return subprocess.Popen(
+            [*args, "--", *cmd],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
     def run(
         self,
         workdir: Path,
@@ -35,11 +51,14 @@ class Pool:
         env: dict[str, str] | None = None,
         timeout: float = 300,
     ) -> subprocess.CompletedProcess[str]:
-        args = [str(SCRIPTS / "htcondor-run.sh"), "-C", str(workdir)]
-        for name, value in (env or {}).items():
-            args += ["-e", f"{name}={value}"]
-        argv = [*args, "--", *cmd]
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return self.finish(self.start(workdir, *cmd, env=env), timeout=timeout)
+
+    @staticmethod
+    def finish(
+        proc: subprocess.Popen[str], timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        """Wait for a started command; on timeout stop it and fail the test."""
+        cmd = proc.args[proc.args.index("--") + 1 :]  # type: ignore[union-attr]
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -51,7 +70,7 @@ class Pool:
                 proc.kill()
                 out, err = proc.communicate()
             pytest.fail(f"{' '.join(cmd)} timed out after {timeout} s:\n{out}{err}")
-        return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
     def snakemake(
         self, workdir: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None
@@ -97,3 +116,25 @@ def workflow_dir(tmp_path: Path) -> Path:
     target = tmp_path / "wf"
     shutil.copytree(DATA / "workflow", target)
     return target
+
+
+#: what the test profile changes in profiles/htcondor: quick status checks, a short wait for
+#: missing outputs and for unmatched jobs (the profile's values suit a production pool)
+TEST_PROFILE_SETTINGS = {
+    "seconds-between-status-checks": 1,
+    "latency-wait": 5,
+    "cluster-utils-htcondor-unmatched-timeout": 10,
+}
+
+
+def write_test_profile(directory: Path) -> Path:
+    """profiles/htcondor with :data:`TEST_PROFILE_SETTINGS`, as the profile directory
+    ``directory/profile`` (inside the directory a command runs in, so visible in the root)."""
+    import yaml
+
+    settings = yaml.safe_load((REPO_ROOT / "profiles" / "htcondor" / "config.yaml").read_text())
+    settings.update(TEST_PROFILE_SETTINGS)
+    profile = directory / "profile"
+    profile.mkdir(parents=True, exist_ok=True)
+    (profile / "config.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+    return profile

@@ -272,6 +272,34 @@ def test_unmatched_reason_uses_full_capacity() -> None:
     assert backend.unmatched_reason(job_ad({}), []) is not None
 
 
+def test_requirement_clauses() -> None:
+    expr = '(A >= 9.0 && B) && (TARGET.Arch == "X&&(86") && ((C) || (D && E))'
+    assert backend.requirement_clauses(expr) == [
+        "A >= 9.0",
+        "B",
+        'TARGET.Arch == "X&&(86"',
+        "(C) || (D && E)",
+    ]
+    assert backend.requirement_clauses("((A))") == ["A"]
+
+
+def test_unmatched_reason_names_the_requirements_no_machine_meets() -> None:
+    busy = machine(Cpus=0, GPUs=0, TotalSlotCpus=8, TotalSlotGPUs=2, TotalSlotMemory=8192)
+    reason = backend.unmatched_reason(gpu_job(cuda_requirement="9.0"), [busy, machine()])
+    assert reason is not None
+    assert "no machine satisfies TARGET.CUDACapability >= 9" in reason
+    assert "(the machines have CUDACapability = 8.0)" in reason
+    assert "Memory" not in reason.split("; Requirements")[0]  # that clause is met
+    hosts = job_ad({"hostname_list": ["a", "b"]})
+    reason = backend.unmatched_reason(hosts, [machine()])
+    assert reason is not None
+    assert 'UtsnameNodename is "a" || UtsnameNodename is "b"' in reason
+    assert "(the machines have UtsnameNodename = node1)" in reason
+    memory = backend.unmatched_reason(job_ad({"memory_in_mb": 9000}), [busy])
+    assert memory is not None
+    assert "TARGET.Memory >= RequestMemory (the machines have Memory = 8192)" in memory
+
+
 # --- job side ------------------------------------------------------------------------------------
 
 

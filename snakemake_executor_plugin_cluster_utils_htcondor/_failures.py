@@ -1,0 +1,96 @@
+"""What a failed HTCondor job means for the cluster_utils job it ran.
+
+The plugin reports an HTCondor job's failure in HTCondor's terms ("completed but failed with
+ExitCode 1", "was removed", "held for ..."). For a cluster_utils runner job (rule ``run_job``,
+output ``<experiment>/jobs/<id>/done``) the message is extended with the runner's reason and the
+tail of the job's stderr. When the runner never recorded an outcome -- the job was removed as
+unmatched, held too long, killed, or failed before the runner started -- HTCondor's reason is
+recorded as the job's failure in its ``state.json``, so that the run's summary and
+``failures.csv`` name it too.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+#: The workflow's per-job rule (workflow/rules/jobs.smk).
+RUNNER_RULE = "run_job"
+#: Lines of stderr shown in Snakemake's error message.
+TAIL_LINES = 10
+
+
+def runner_job(job: Any) -> tuple[Path, int] | None:
+    """``(experiment_dir, job_id)`` if this Snakemake job runs one cluster_utils job, else None."""
+    try:
+        if getattr(job, "is_group", lambda: False)() or job.name != RUNNER_RULE:
+            return None
+        job_id = str(job.wildcards.get("job_id", ""))
+        if not job_id.isdigit():
+            return None
+        done = Path(str(job.output[0]))
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None
+    if done.name != "done" or done.parent.name != job_id or done.parent.parent.name != "jobs":
+        return None
+    experiment = done.parent.parent.parent
+    if not (experiment / ".cluster_utils").is_dir():
+        return None
+    return experiment, int(job_id)
+
+
+def record_failure(experiment: Path, job_id: int, htcondor_reason: str) -> tuple[str, str]:
+    """The job's failure reason and stderr tail. If its runner recorded no outcome, HTCondor's
+    reason becomes the job's (state.json, status marker, cluster_run.log)."""
+    try:
+        from cluster_utils.experiment_layout import ExperimentLayout
+        from cluster_utils.runner import job_state
+        from cluster_utils.runner.job_runner import read_tail
+    except ImportError:
+        return htcondor_reason, ""
+    layout = ExperimentLayout.at(experiment)
+    tail = read_tail(layout.stderr_file(job_id))
+    try:
+        state = job_state.load_state(layout, job_id)
+        if state.status == job_state.FAILED and state.reason:
+            return state.reason, state.stderr_tail or tail
+        if state.status in (job_state.SUCCEEDED, job_state.STOPPED_EARLY):
+            return htcondor_reason, tail
+        if state.attempts and state.attempts[-1].end is None:
+            state.attempts[-1].end = time.time()
+        state.status = job_state.FAILED
+        state.reason = htcondor_reason
+        state.return_code = None
+        state.stderr_tail = tail
+        job_state.save_state(layout, state)
+        job_state.log_line(
+            layout, f"Job {job_id} failed: {htcondor_reason}. Considering job failed.", "WARNING"
+        )
+    except (OSError, ValueError, TypeError) as exc:
+        return f"{htcondor_reason} (could not record it: {exc})", tail
+    return htcondor_reason, tail
+
+
+def failure_message(job: Any, htcondor_message: str) -> str:
+    """Snakemake's error message for a failed job: the cluster_utils reason and stderr tail
+    first (for runner jobs), then HTCondor's message."""
+    found = runner_job(job)
+    if found is None:
+        return htcondor_message
+    experiment, job_id = found
+    htcondor_reason = htcondor_message.strip()
+    if not htcondor_reason.startswith("HTCondor"):
+        htcondor_reason = f"HTCondor: {htcondor_reason}"
+    reason, tail = record_failure(experiment, job_id, htcondor_reason)
+    stderr_log = experiment / "jobs" / str(job_id) / "stderr.log"
+    htcondor_line = "" if reason.startswith("HTCondor") else f"    HTCondor: {htcondor_message}\n"
+    if not stderr_log.exists():  # the job never started (e.g. unmatched, removed while idle)
+        return f"cluster_utils job {job_id} failed: {reason}\n{htcondor_line}"
+    shown = "\n".join(f"        {line}" for line in tail.splitlines()[-TAIL_LINES:])
+    return (
+        f"cluster_utils job {job_id} failed: {reason}\n"
+        f"{htcondor_line}"
+        f"    last lines of its stderr ({stderr_log}):\n"
+        f"{shown or '        (empty)'}\n"
+    )
