@@ -7,7 +7,7 @@ settings ``--cluster-utils-slurm-<setting>``, which include all of the Slurm plu
 
 - **runner jobs go straight to the runner**: a job whose shell command is exactly
   ``/abs/python -m cluster_utils.runner EXP JOB_ID`` (the workflow's rule ``run_job``) is
-  submitted with an sbatch script that ``exec``\\ s that command, instead of the plugin's
+  submitted with an sbatch script that execs that command, instead of the plugin's
   ``snakemake`` jobstep -> ``srun`` -> ``snakemake`` chain (two Snakemake start-ups, ~6 s per
   job). Snakemake sees the job's ``done`` marker on the shared file system afterwards. Every
   other job keeps the plugin's own path.

@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -68,6 +69,11 @@ class Executor(_slurm_plugin.Executor):
         self.array_tasks_submitted = 0
         self.status_queries = 0
         self.status_cycles = 0
+        if shutil.which("sacct") is None or getattr(settings, "status_command", "") == "squeue":
+            self.logger.warning(
+                "cluster_utils: job status always comes from sacct (Slurm accounting); "
+                "the status command setting is not used"
+            )
         if self._direct:
             cap = self._submit_cap or "none"
             self.logger.info(

@@ -1,19 +1,20 @@
 """Slurm backend: cluster_requirements -> Snakemake Slurm-executor resources, and job-side hooks.
 
-Submission goes through snakemake-executor-plugin-slurm (profiles/slurm). Inside an allocation
-the job runs as ``sbatch`` batch shell -> ``snakemake`` (jobstep executor) -> ``srun`` ->
-``snakemake`` -> rule shell -> runner -> job script. That nesting decides two things here
-(details and evidence in docs/slurm.md):
+Submission goes through the executor ``cluster-utils-slurm`` (package
+``snakemake_executor_plugin_cluster_utils_slurm``, profiles/slurm), a subclass of
+snakemake-executor-plugin-slurm. Grid jobs run as Slurm array tasks whose batch script execs
+the runner (``python -m cluster_utils.runner EXP JOB_ID``) directly; jobs of other rules keep the
+plugin's chain (batch shell -> ``snakemake`` jobstep -> ``srun`` -> ``snakemake`` -> rule shell).
+Details and evidence in docs/slurm.md:
 
-* **exit_for_resume** (exit code 3): :func:`request_resume` requeues the *same* Slurm job
-  (``scontrol requeue``). Slurm restarts it with a fresh time limit, the executor's status check
-  only ever sees PENDING/RUNNING, so it is neither a failure nor a new Snakemake job, and no
-  other job waits for it.
-* **signal_seconds_to_timeout**: ``sbatch --signal=USR1@N`` signals every process of the job
-  step, which kills the nested ``snakemake`` (it has no USR1 handler) and so the job;
-  ``--signal=B:USR1@N`` only reaches the batch shell. So no ``--signal`` is passed: the runner
-  calls :func:`arm_timeout_signal`, which sends SIGUSR1 to the job script itself N seconds
-  before the job's end time as Slurm reports it.
+* **exit_for_resume** (exit code 3): :func:`request_resume` requeues the *same* Slurm job (or
+  array task) with ``scontrol requeue``. Slurm restarts it with a fresh time limit; the
+  executor's status check only sees REQUEUED/PENDING/RUNNING, so it is neither a failure nor a
+  new Snakemake job, and no other job waits for it.
+* **signal_seconds_to_timeout**: no ``sbatch --signal`` (in the plugin's chain it killed the
+  nested ``snakemake``; Slurm also sends it up to a minute early): the runner calls
+  :func:`arm_timeout_signal`, which sends SIGUSR1 to the job script itself N seconds before
+  the job's end time as Slurm reports it.
 """
 
 from __future__ import annotations
