@@ -206,7 +206,7 @@ def grids(htcondor_pool: Pool, tmp_path_factory: pytest.TempPathFactory) -> Iter
         concurrency,
         "concurrency",
         CONCURRENCY_MODES,
-        fixed_params={"sleep": 5},
+        fixed_params={"sleep": 8},
         cluster_requirements={
             **BASE_REQUIREMENTS,
             "concurrency_limit_tag": "cu_test",
