@@ -303,6 +303,8 @@ down)
         [ -z "$(mounts_below)" ] && break
     done
     [ -z "$(mounts_below)" ] || log "WARNING: still mounted below $R: $(mounts_below | tr '\n' ' ')"
+    # htcondor-run.sh's per-directory locks (nothing runs any more)
+    rm -rf "$R/.cluster-utils-run-locks"
     log "pool down ($R)"
     ;;
 status)
