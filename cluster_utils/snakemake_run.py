@@ -93,8 +93,12 @@ def run_snakemake(
     on_tick: Callable[[], None] | None = None,
     tick_seconds: float = 0.5,
     log_to_console: bool = False,
+    jobs_die_with_driver: bool = False,
 ) -> int:
-    """Run Snakemake and return its exit code; Ctrl-C stops the jobs within seconds."""
+    """Run Snakemake and return its exit code; Ctrl-C stops the jobs within seconds.
+
+    ``jobs_die_with_driver`` (local runs): the jobs stop when this process dies, even by kill -9.
+    Cluster jobs are left running instead; the next run finds their results."""
     # Ctrl-C / kill -INT / kill -TERM stop the run even where the caller ignored SIGINT
     # (background jobs of non-interactive shells start with SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -111,7 +115,7 @@ def run_snakemake(
             # reaches them all (Snakemake itself would wait for running local jobs to end).
             start_new_session=True,
             cwd=str(layout.root),
-            env={**os.environ, DRIVER_ENV_VAR: driver_identity()},
+            env={**os.environ, DRIVER_ENV_VAR: driver_identity()} if jobs_die_with_driver else None,
         )
         interrupted = 0
         while True:

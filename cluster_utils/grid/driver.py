@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cluster_utils.command_setup import open_experiment
+from cluster_utils.execution_profiles import resolve_profile
 from cluster_utils.grid.chunking import local_chunk_size
 from cluster_utils.grid.planning import plan_grid_search, start_run
 from cluster_utils.grid.run_report import finish_grid_run
@@ -39,6 +40,7 @@ def run_grid_search(options: GridSearchOptions) -> int:
         force_local=options.force_local,
     )
     settings, layout, profile = opened.settings, opened.layout, opened.profile
+    is_local = profile == resolve_profile("local")
     lock = acquire_run_lock(layout)
     try:
         plan = plan_grid_search(settings, opened.start_dir, layout)
@@ -52,11 +54,11 @@ def run_grid_search(options: GridSearchOptions) -> int:
             print(f"  loaded existing results of {plan.newly_loaded} jobs", file=sys.stderr)
         start_run(layout)
         cores = options.cores
-        if cores is None and profile.name == "local":
+        if cores is None and is_local:
             max_cpus = (settings.get("cluster_requirements") or {}).get("max_cpus")
             cores = int(max_cpus) if max_cpus else None
         chunk_size = 1
-        if profile.name == "local":
+        if is_local:
             threads = int((settings.get("cluster_requirements") or {}).get("request_cpus") or 1)
             slots = max(1, (cores or os.cpu_count() or 1) // threads)
             chunk_size = local_chunk_size(len(plan.job_ids), slots)
@@ -71,7 +73,13 @@ def run_grid_search(options: GridSearchOptions) -> int:
         if options.dry_run:
             return run_snakemake(argv, layout, log_to_console=True)
         display = ProgressDisplay(layout, plan.job_ids)
-        code = run_snakemake(argv, layout, on_tick=display.update, log_to_console=options.verbose)
+        code = run_snakemake(
+            argv,
+            layout,
+            on_tick=display.update,
+            log_to_console=options.verbose,
+            jobs_die_with_driver=is_local,
+        )
         display.close()
         summary = finish_grid_run(layout, plan.job_ids, settings)
         if code == 130:

@@ -26,7 +26,6 @@ from cluster_utils.experiment_layout import ExperimentLayout
 from cluster_utils.grid.snakemake_glue import BATCH_CONFIG_KEY, EXPERIMENT_CONFIG_KEY
 from cluster_utils.hpo.job_outcome import FINISHED_STATUSES
 from cluster_utils.runner import job_state
-from cluster_utils.runner.driver_watch import DRIVER_ENV_VAR, driver_identity
 from cluster_utils.runner.job_runner import ABORT_RULE_ENV_VAR
 from cluster_utils.snakemake_run import die_with_parent, snakemake_argv
 
@@ -71,8 +70,9 @@ class SnakemakeBatchExecutor:
         self.profile = profile
         self.cores = cores
         self._batches: list[Batch] = []
-        # the driver applies 3.0's abort rule itself, counting this command's jobs only
-        self._env = {**os.environ, DRIVER_ENV_VAR: driver_identity(), ABORT_RULE_ENV_VAR: "0"}
+        # The driver applies 3.0's abort rule itself, counting this command's jobs only.
+        # No driver watch: cluster jobs outlive the driver (a rerun re-attaches to them).
+        self._env = {**os.environ, ABORT_RULE_ENV_VAR: "0"}
 
     def submit(self, job_ids: list[int]) -> None:
         directory = batches_dir(self.layout) / f"batch_{min(job_ids)}"
