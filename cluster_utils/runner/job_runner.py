@@ -52,6 +52,24 @@ def read_tail(path: Path, lines: int = STDERR_TAIL_LINES, max_bytes: int = 16384
     return "\n".join(data.decode(errors="replace").splitlines()[-lines:])
 
 
+def scheduler_job_id() -> str | None:
+    """The Slurm job (array task) or HTCondor job this attempt runs in, for provenance."""
+    env = os.environ
+    if "SLURM_JOB_ID" in env:
+        task = env.get("SLURM_ARRAY_TASK_ID")
+        array = env.get("SLURM_ARRAY_JOB_ID")
+        return f"{array}_{task}" if array and task else env["SLURM_JOB_ID"]
+    job_ad = env.get("_CONDOR_JOB_AD")
+    if job_ad:
+        try:
+            with open(job_ad) as f:
+                ad = dict(line.partition(" = ")[::2] for line in f if " = " in line)
+            return f"{ad['ClusterId'].strip()}.{ad['ProcId'].strip()}"
+        except (OSError, KeyError):
+            return None
+    return None
+
+
 def describe_exit(return_code: int) -> str:
     if return_code < 0:
         try:
@@ -170,6 +188,7 @@ class JobRunner:
                 state.attempts.append(attempt)
                 state.status = job_state.RUNNING
                 state.hostname = hostname
+                state.scheduler_job_id = scheduler_job_id()
                 job_state.save_state(self.layout, state)
                 self._log(f"Job {self.job_id} started on hostname {hostname}")
                 code = runner.run(argv, fork=fork)
