@@ -11,9 +11,10 @@ recorded as the job's failure in its ``state.json``, so that the run's summary a
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
+
+from cluster_utils.runner.scheduler_failures import record_scheduler_failure
 
 #: The workflow's per-job rule (workflow/rules/jobs.smk).
 RUNNER_RULE = "run_job"
@@ -41,35 +42,7 @@ def runner_job(job: Any) -> tuple[Path, int] | None:
 
 
 def record_failure(experiment: Path, job_id: int, htcondor_reason: str) -> tuple[str, str]:
-    """The job's failure reason and stderr tail. If its runner recorded no outcome, HTCondor's
-    reason becomes the job's (state.json, status marker, cluster_run.log)."""
-    try:
-        from cluster_utils.experiment_layout import ExperimentLayout
-        from cluster_utils.runner import job_state
-        from cluster_utils.runner.job_runner import read_tail
-    except ImportError:
-        return htcondor_reason, ""
-    layout = ExperimentLayout.at(experiment)
-    tail = read_tail(layout.stderr_file(job_id))
-    try:
-        state = job_state.load_state(layout, job_id)
-        if state.status == job_state.FAILED and state.reason:
-            return state.reason, state.stderr_tail or tail
-        if state.status in (job_state.SUCCEEDED, job_state.STOPPED_EARLY):
-            return htcondor_reason, tail
-        if state.attempts and state.attempts[-1].end is None:
-            state.attempts[-1].end = time.time()
-        state.status = job_state.FAILED
-        state.reason = htcondor_reason
-        state.return_code = None
-        state.stderr_tail = tail
-        job_state.save_state(layout, state)
-        job_state.log_line(
-            layout, f"Job {job_id} failed: {htcondor_reason}. Considering job failed.", "WARNING"
-        )
-    except (OSError, ValueError, TypeError) as exc:
-        return f"{htcondor_reason} (could not record it: {exc})", tail
-    return htcondor_reason, tail
+    return record_scheduler_failure(experiment, job_id, htcondor_reason)
 
 
 def failure_message(job: Any, htcondor_message: str) -> str:

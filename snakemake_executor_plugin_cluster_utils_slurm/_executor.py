@@ -26,6 +26,8 @@ from snakemake_executor_plugin_slurm.validation import (
 from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
+from cluster_utils.runner.scheduler_failures import record_scheduler_failure
+
 from . import _arrays, _limits, _status
 from ._settings import ExecutorSettings
 
@@ -352,7 +354,9 @@ class Executor(_slurm_plugin.Executor):
         job_id = _arrays.job_id_of(argv) if argv else None
         if job_id is None:
             return f"SLURM-job '{job_info.external_jobid}' failed: {slurm_reason}. "
-        reason, tail = _record_failure(Path(_arrays.experiment_of(argv)), job_id, slurm_reason)
+        reason, tail = record_scheduler_failure(
+            Path(_arrays.experiment_of(argv)), job_id, slurm_reason
+        )
         shown = "\n".join(f"        {line}" for line in tail.splitlines()[-10:])
         return (
             f"cluster_utils job {job_id} failed: {reason}\n"
@@ -383,35 +387,3 @@ class Executor(_slurm_plugin.Executor):
                 f"({self.array_tasks_submitted} array tasks), {self.status_queries} status "
                 f"queries in {self.status_cycles} status cycles"
             )
-
-
-def _record_failure(experiment: Path, job_id: int, slurm_reason: str) -> tuple[str, str]:
-    """The job's failure reason and stderr tail; records Slurm's reason as the job's when its
-    runner could not (it was killed: time limit, memory, cancel, node failure)."""
-    try:
-        from cluster_utils.experiment_layout import ExperimentLayout
-        from cluster_utils.runner import job_state
-        from cluster_utils.runner.job_runner import read_tail
-    except ImportError:
-        return slurm_reason, ""
-    layout = ExperimentLayout.at(experiment)
-    tail = read_tail(layout.stderr_file(job_id))
-    try:
-        state = job_state.load_state(layout, job_id)
-        if state.status == job_state.FAILED and state.reason:
-            return state.reason, state.stderr_tail or tail
-        if state.status in (job_state.SUCCEEDED, job_state.STOPPED_EARLY):
-            return slurm_reason, tail
-        if state.attempts and state.attempts[-1].end is None:
-            state.attempts[-1].end = time.time()
-        state.status = job_state.FAILED
-        state.reason = slurm_reason
-        state.return_code = None
-        state.stderr_tail = tail
-        job_state.save_state(layout, state)
-        job_state.log_line(
-            layout, f"Job {job_id} failed: {slurm_reason}. Considering job failed.", "WARNING"
-        )
-    except (OSError, ValueError, TypeError) as exc:
-        return f"{slurm_reason} (could not record it: {exc})", tail
-    return slurm_reason, tail
