@@ -28,41 +28,14 @@ from __future__ import annotations
 try:
     from ._executor import Executor, ExecutorSettings, common_settings
 except ImportError as _exc:  # snakemake-executor-plugin-htcondor / htcondor not installed
-    # Snakemake imports every installed executor plugin at start-up: a failing import here would
-    # break every run (also local ones) wherever this checkout is on sys.path. Register a stub
-    # that explains what is missing when the executor is actually selected.
-    from dataclasses import dataclass
+    from cluster_utils.backends.missing_executor import missing_plugin_stub
 
-    from snakemake_interface_common.exceptions import WorkflowError
-    from snakemake_interface_executor_plugins.executors.remote import RemoteExecutor
-    from snakemake_interface_executor_plugins.settings import CommonSettings, ExecutorSettingsBase
-
-    _MISSING = str(_exc)
-
-    @dataclass
-    class ExecutorSettings(ExecutorSettingsBase):  # type: ignore[no-redef]
-        pass
-
-    common_settings = CommonSettings(
-        non_local_exec=True, implies_no_shared_fs=False, job_deploy_sources=False
+    Executor, ExecutorSettings, common_settings = missing_plugin_stub(
+        "cluster-utils-htcondor",
+        "snakemake-executor-plugin-htcondor and htcondor<25 "
+        "(pip install 'cluster_utils[htcondor]')",
+        _exc,
     )
-
-    class Executor(RemoteExecutor):  # type: ignore[no-redef]
-        def __post_init__(self) -> None:
-            raise WorkflowError(
-                "the executor cluster-utils-htcondor needs snakemake-executor-plugin-htcondor "
-                f"and htcondor<25 (pip install 'cluster_utils[htcondor]'): {_MISSING}"
-            )
-
-        def run_job(self, job):  # pragma: no cover - never reached
-            raise NotImplementedError
-
-        async def check_active_jobs(self, active_jobs):  # pragma: no cover - never reached
-            raise NotImplementedError
-            yield
-
-        def cancel_jobs(self, active_jobs):  # pragma: no cover - never reached
-            pass
 
 
 __all__ = ["Executor", "ExecutorSettings", "common_settings"]
