@@ -209,6 +209,18 @@ def _job_fields(job_id: str) -> dict[str, str]:
     return dict(re.findall(r"(?:^|\s)([A-Za-z:]+)=(\S*)", out))
 
 
+def own_job_id() -> str | None:
+    """This job's id for scontrol/squeue: ``<array>_<task>`` in an array task.
+
+    In an array, the first task's SLURM_JOB_ID equals the array's id, and ``scontrol requeue
+    <array id>`` would requeue every task of the array -- so tasks are always named in full.
+    """
+    array, task = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
+    if array and task:
+        return f"{array}_{task}"
+    return os.environ.get("SLURM_JOB_ID") or None
+
+
 def in_slurm_job() -> bool:
     """True inside a job that the Snakemake Slurm executor submitted.
 
@@ -218,7 +230,7 @@ def in_slurm_job() -> bool:
     runs in does not see the job's name (``SLURM_JOB_NAME`` is the step's), so it is asked
     from ``scontrol`` (one call).
     """
-    job_id = os.environ.get("SLURM_JOB_ID")
+    job_id = own_job_id()
     if not job_id:
         return False
     if _EXECUTOR_JOB_NAME_RE.search(os.environ.get("SLURM_JOB_NAME", "")):
@@ -228,7 +240,7 @@ def in_slurm_job() -> bool:
 
 def restart_count() -> int:
     """How often Slurm has requeued (resumed) this job so far: 0 on the first run."""
-    job_id = os.environ.get("SLURM_JOB_ID")
+    job_id = own_job_id()
     value = os.environ.get("SLURM_RESTART_COUNT")  # only in the batch step's environment
     if value is None and job_id:
         value = _job_fields(job_id).get("Restarts")
@@ -251,7 +263,8 @@ def request_resume(wait_seconds: float = 300.0) -> int | None:
     """
     if not in_slurm_job():
         return None
-    job_id = os.environ["SLURM_JOB_ID"]
+    job_id = own_job_id()
+    assert job_id is not None  # in_slurm_job() above needs it
     restart = restart_count() + 1
     # Slurm sends SIGTERM as soon as the requeue is accepted: catch it from now on
     with _stop_signal_caught() as stopped:
@@ -298,7 +311,7 @@ def _stop_signal_caught() -> Iterator[threading.Event]:
 
 def job_end_time(job_id: str | None = None) -> float | None:
     """End time (epoch seconds) of a Slurm job per ``squeue``, None if unknown/unlimited."""
-    job_id = job_id or os.environ.get("SLURM_JOB_ID")
+    job_id = job_id or own_job_id()
     if not job_id:
         return None
     try:

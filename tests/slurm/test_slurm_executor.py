@@ -453,8 +453,38 @@ def test_request_resume_returns_when_slurm_stops_the_job(monkeypatch: pytest.Mon
         "run",
         lambda *a, **kw: subprocess.CompletedProcess(a, 0, "", ""),
     )
+    handler_before = signal.getsignal(signal.SIGTERM)  # other tests may have set one
     threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
     started = time.monotonic()
     assert slurm.request_resume(wait_seconds=30) == 3
     assert time.monotonic() - started < 5
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert signal.getsignal(signal.SIGTERM) is handler_before
+
+
+def test_an_array_task_is_named_in_full_so_a_requeue_hits_only_that_task(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the first task of array 2231 has SLURM_JOB_ID 2231, the array's own id:
+    # `scontrol requeue 2231` would requeue every task of the array
+    monkeypatch.setenv("SLURM_JOB_ID", "2231")
+    monkeypatch.setenv("SLURM_ARRAY_JOB_ID", "2231")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "0")
+    assert slurm.own_job_id() == "2231_0"
+    calls: list[list[str]] = []
+    monkeypatch.setattr(slurm, "in_slurm_job", lambda: True)
+    monkeypatch.setattr(slurm, "restart_count", lambda: 0)
+
+    def fake_run(argv, *args, **kwargs):
+        calls.append(list(argv))
+        return subprocess.CompletedProcess(argv, 1, "", "not allowed")
+
+    monkeypatch.setattr(slurm.subprocess, "run", fake_run)
+    assert slurm.request_resume(wait_seconds=1) is None
+    assert calls == [["scontrol", "requeue", "2231_0"]]
+
+
+def test_a_plain_job_is_named_by_its_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLURM_JOB_ID", "17")
+    monkeypatch.delenv("SLURM_ARRAY_JOB_ID", raising=False)
+    monkeypatch.delenv("SLURM_ARRAY_TASK_ID", raising=False)
+    assert slurm.own_job_id() == "17"
