@@ -43,7 +43,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -363,25 +363,17 @@ def requirement_clauses(expr: str) -> list[str]:
     text = expr.strip()
     while text.startswith("(") and _closing_paren(text, 0) == len(text) - 1:
         text = text[1:-1].strip()
-    parts, depth, quoted, start, i = [], 0, False, 0, 0
-    while i < len(text):
-        char = text[i]
-        if quoted:
-            if char == "\\":
-                i += 1
-            elif char == '"':
-                quoted = False
-        elif char == '"':
-            quoted = True
-        elif char == "(":
+    parts, depth, start = [], 0, 0
+    for i, char in _unquoted_chars(text):
+        if i < start:  # the second "&" of a split
+            continue
+        if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
         elif depth == 0 and text.startswith("&&", i):
             parts.append(text[start:i])
             start = i + 2
-            i += 1
-        i += 1
     parts.append(text[start:])
     if len(parts) == 1:
         return [text] if text else []
@@ -389,24 +381,32 @@ def requirement_clauses(expr: str) -> list[str]:
 
 
 def _closing_paren(text: str, open_at: int) -> int:
-    depth, quoted, i = 0, False, open_at
-    while i < len(text):
-        char = text[i]
-        if quoted:
-            if char == "\\":
-                i += 1
-            elif char == '"':
-                quoted = False
-        elif char == '"':
-            quoted = True
-        elif char == "(":
+    depth = 0
+    for i, char in _unquoted_chars(text, open_at):
+        if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     return -1
+
+
+def _unquoted_chars(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """``(index, char)`` of every character outside double-quoted ClassAd strings."""
+    quoted, i = False, start
+    while i < len(text):
+        char = text[i]
+        if quoted:
+            if char == "\\":
+                i += 1  # an escaped character inside a string
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        else:
+            yield i, char
+        i += 1
 
 
 def unsatisfiable_clauses(job_ad: Any, machine_ads: Iterable[Any]) -> list[str]:
