@@ -8,16 +8,12 @@ Snakemake never sees a finished job as outdated.
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import json
-import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cluster_utils import __version__
 from cluster_utils.base import constants
 from cluster_utils.base.job_protocol import atomic_write_json, atomic_write_text
 from cluster_utils.base.settings import flatten_dict
@@ -26,6 +22,8 @@ from cluster_utils.git_checkout import code_directory
 from cluster_utils.grid.expansion import canonical_json, iter_grid_jobs
 from cluster_utils.job_registry import assign_ids
 from cluster_utils.launch_spec import build_launch_spec
+from cluster_utils.results.collect import write_csv
+from cluster_utils.run_metadata import write_run_metadata
 from cluster_utils.runner import job_state
 
 
@@ -108,11 +106,11 @@ def plan_grid_search(
     if settings.get("load_existing_results", False):
         loaded = _load_existing_results(layout, job_ids)
 
-    _write_jobs_csv(layout, rows)
+    write_csv(layout.jobs_csv, rows)
     write_if_changed(
         layout.settings_json, json.dumps(settings, indent=2, sort_keys=True, default=str)
     )
-    _write_metadata(layout, commit, len(job_ids))
+    write_run_metadata(layout, "grid_search", git_commit=commit, n_jobs=len(job_ids))
     atomic_write_json(layout.plan_file, {"fingerprint": fingerprint, "job_ids": job_ids})
     return GridPlan(layout, job_ids, settings, loaded)
 
@@ -140,32 +138,3 @@ def _load_existing_results(layout: ExperimentLayout, job_ids: list[int]) -> int:
             layout.done_marker(job_id).touch()
             loaded += 1
     return loaded
-
-
-def _write_jobs_csv(layout: ExperimentLayout, rows: list[dict[str, Any]]) -> None:
-    columns: list[str] = []
-    for row in rows:
-        for key in row:
-            if key not in columns:
-                columns.append(key)
-    tmp = layout.jobs_csv.with_suffix(f".tmp{os.getpid()}")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, layout.jobs_csv)
-
-
-def _write_metadata(layout: ExperimentLayout, commit: str | None, n_jobs: int) -> None:
-    try:
-        with open(layout.metadata_json) as f:
-            metadata = json.load(f)
-    except (FileNotFoundError, json.JSONDecodeError):
-        metadata = {"start_time": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    metadata.update(
-        run_type="grid_search",
-        git_commit=commit,
-        cluster_utils_version=__version__,
-        n_jobs=n_jobs,
-    )
-    atomic_write_json(layout.metadata_json, metadata)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from cluster_utils import __version__
-from cluster_utils.base.job_protocol import atomic_write_json, atomic_write_text
+from cluster_utils.base.job_protocol import atomic_write_text
 from cluster_utils.experiment_layout import ExperimentLayout
 from cluster_utils.git_checkout import code_directory
 from cluster_utils.hpo.driver_state import DriverState, load_driver_state
@@ -33,6 +31,7 @@ from cluster_utils.optimization import (
     make_optimizer,
     restore_optimizer,
 )
+from cluster_utils.run_metadata import write_run_metadata
 
 RUN_TYPE = "hp_optimization"
 
@@ -96,19 +95,13 @@ def write_run_files(
     atomic_write_text(
         layout.settings_json, json.dumps(settings, indent=2, sort_keys=True, default=str)
     )
-    try:
-        with open(layout.metadata_json) as f:
-            metadata = json.load(f)
-    except (FileNotFoundError, json.JSONDecodeError):
-        metadata = {"start_time": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    metadata.update(
-        run_type=RUN_TYPE,
+    write_run_metadata(
+        layout,
+        RUN_TYPE,
         git_commit=commit,
-        cluster_utils_version=__version__,
         n_jobs=int(settings["optimization_setting"]["number_of_samples"]),
         optimizer_seed=seed,
     )
-    atomic_write_json(layout.metadata_json, metadata)
 
 
 def build_optimizer(hpo: HpoSettings, state: DriverState) -> Optimizer:

@@ -1,0 +1,30 @@
+"""``metadata.json`` of an experiment: run type, first start time, git commit, version."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from cluster_utils import __version__
+from cluster_utils.base.job_protocol import atomic_write_json
+from cluster_utils.experiment_layout import ExperimentLayout
+
+
+def write_run_metadata(
+    layout: ExperimentLayout, run_type: str, *, git_commit: str | None, n_jobs: int, **extra: Any
+) -> None:
+    """Update metadata.json; the start time of the experiment's first run is kept."""
+    try:
+        with open(layout.metadata_json) as f:
+            metadata = json.load(f)
+    except (FileNotFoundError, json.JSONDecodeError):
+        metadata = {"start_time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    metadata.update(
+        run_type=run_type,
+        git_commit=git_commit,
+        cluster_utils_version=__version__,
+        n_jobs=n_jobs,
+        **extra,
+    )
+    atomic_write_json(layout.metadata_json, metadata)
