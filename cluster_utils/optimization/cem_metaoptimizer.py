@@ -46,17 +46,12 @@ class CEMMetaoptimizer(Optimizer):
     """Cross-entropy method metaoptimizer (``optimizer_str = "cem_metaoptimizer"``)."""
 
     optimizer_str = "cem_metaoptimizer"
+    settings_keys = frozenset(_SETTINGS_KEYS)
     allows_param_changes_on_resume = True
 
     def __init__(self, config: OptimizerConfig) -> None:
         super().__init__(config)
         settings = config.optimizer_settings
-        unknown = set(settings) - _SETTINGS_KEYS
-        if unknown:
-            raise ValueError(
-                f"Unknown optimizer_settings {sorted(unknown)} for cem_metaoptimizer; valid are "
-                f"{sorted(_SETTINGS_KEYS)}."
-            )
         elite_size = settings.get("num_jobs_in_elite", DEFAULT_ELITE_SIZE)
         if isinstance(elite_size, bool) or not isinstance(elite_size, int):
             raise TypeError(f"num_jobs_in_elite must be an integer, not {elite_size!r}.")

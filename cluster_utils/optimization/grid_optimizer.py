@@ -88,16 +88,11 @@ class GridOptimizer(Optimizer):
     """Grid enumeration (``optimizer_str = "gridsearch"``)."""
 
     optimizer_str = "gridsearch"
+    settings_keys = frozenset(_SETTINGS_KEYS)
 
     def __init__(self, config: OptimizerConfig) -> None:
         super().__init__(config)
         settings = config.optimizer_settings
-        unknown = set(settings) - _SETTINGS_KEYS
-        if unknown:
-            raise ValueError(
-                f"Unknown optimizer_settings {sorted(unknown)} for gridsearch; valid are "
-                f"{sorted(_SETTINGS_KEYS)}."
-            )
         restarts = settings.get("restarts", 1)
         if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 1:
             raise ValueError(f"gridsearch restarts must be an integer >= 1, not {restarts!r}.")

@@ -85,16 +85,12 @@ class NevergradOptimizer(Optimizer):
     """nevergrad optimizers (``optimizer_str = "nevergrad"``)."""
 
     optimizer_str = "nevergrad"
+    settings_keys = frozenset({"opt_alg"})
 
     def __init__(self, config: OptimizerConfig) -> None:
         super().__init__(config)
         ng = import_nevergrad()
         settings = dict(config.optimizer_settings)
-        unknown = set(settings) - {"opt_alg"}
-        if unknown:
-            raise ValueError(
-                f"Unknown optimizer_settings {sorted(unknown)} for nevergrad; valid is ['opt_alg']."
-            )
         opt_alg = settings.get("opt_alg")
         if not isinstance(opt_alg, str) or opt_alg.lower() not in NEVERGRAD_ALGORITHMS:
             raise ValueError(

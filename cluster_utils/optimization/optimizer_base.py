@@ -119,12 +119,20 @@ class Optimizer(ABC):
     #: Whether changing ``optimized_params`` (bounds, options) on resume is allowed (with a
     #: warning); otherwise it is an error.
     allows_param_changes_on_resume: ClassVar[bool] = False
+    #: The ``optimizer_settings`` keys this optimizer understands; others are an error.
+    settings_keys: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, config: OptimizerConfig) -> None:
         if config.optimizer_str != self.optimizer_str:
             raise ValueError(
                 f"{type(self).__name__} is optimizer {self.optimizer_str!r}, "
                 f"not {config.optimizer_str!r}."
+            )
+        unknown = set(config.optimizer_settings) - self.settings_keys
+        if unknown:
+            raise ValueError(
+                f"Unknown optimizer_settings {sorted(unknown)} for {self.optimizer_str}; valid "
+                f"are {sorted(self.settings_keys)}."
             )
         self.config = config
         self.seed: int = config.seed  # type: ignore[assignment]  # set by OptimizerConfig
