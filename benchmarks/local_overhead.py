@@ -20,18 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-JOB_SCRIPT = """\
-from cluster_utils import cluster_main
-
-
-@cluster_main
-def main(working_dir, id, x, **kwargs):
-    return {"y": 2 * x}
-
-
-if __name__ == "__main__":
-    main()
-"""
+from trivial_job import JOB_SCRIPT  # benchmarks/ is on sys.path when run as a script
 
 UPSTREAM_VENV = Path(tempfile.gettempdir()) / "cluster_utils_3.0.0_venv"
 
