@@ -288,6 +288,12 @@ def test_rerun_reruns_only_the_failed_jobs_and_completes(lifecycle) -> None:
 # ------------------------------------------------------------------------- 1,000 jobs, arrays
 
 
+def _completed_in_sacct(run: GridRun) -> int:
+    uuid = run.arrays()[0]["run"]
+    records = sacct("--name", uuid, "--starttime", "now-1hour")
+    return sum(r["State"] == "COMPLETED" for r in records)
+
+
 def test_thousand_jobs_go_out_in_at_most_ten_sbatch_calls(tmp_path: Path) -> None:
     """1,000 trivial jobs through the CLI: all submitted within seconds as <= 10 arrays within
     MaxArraySize, one sacct per status cycle; stopped (Ctrl-C) once 20 have completed."""
@@ -316,7 +322,8 @@ def test_thousand_jobs_go_out_in_at_most_ten_sbatch_calls(tmp_path: Path) -> Non
             ):
                 submitted_after = time.monotonic() - started
             done = len(list((run.experiment / "jobs").glob("*/done")))
-            if submitted_after is not None and done >= 20:
+            # stop only once accounting has recorded the completions too (it lags the runner)
+            if submitted_after is not None and done >= 20 and _completed_in_sacct(run) >= 20:
                 break
         else:
             pytest.fail("1,000 jobs were not submitted and started within 180 s")
