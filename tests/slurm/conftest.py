@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,12 @@ def slurm_cluster() -> None:
             f"scripts/slurm-localhost.sh start failed ({proc.returncode}):\n"
             f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
         )
+    # This localhost cluster exists for the tests: jobs left over from an earlier, interrupted
+    # test session would hold the node and make this session's jobs wait.
+    subprocess.run(["scancel", "--user", "root"], capture_output=True, timeout=60, check=False)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        queue = subprocess.run(["squeue", "-h"], capture_output=True, text=True, check=False)
+        if not queue.stdout.strip():
+            break
+        time.sleep(1)
