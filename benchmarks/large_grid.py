@@ -19,9 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.results.collect import collect_results, planned_job_ids
-from cluster_utils.runner import job_state
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.experiment.plan import planned_job_ids
+from cluster_utils.results.collect import collect_results
 
 TARGETS = {"dry-run": 15.0, "no-op rerun": 10.0, "aggregation": 5.0}
 
@@ -29,7 +30,7 @@ TARGETS = {"dry-run": 15.0, "no-op rerun": 10.0, "aggregation": 5.0}
 def cli(workdir: Path, *args: str) -> float:
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "cluster_utils.cli", "grid-search", "grid.json", *args],
+        [sys.executable, "-m", "cluster_utils.cli.main", "grid-search", "grid.json", *args],
         cwd=workdir,
         capture_output=True,
         text=True,
@@ -41,7 +42,7 @@ def cli(workdir: Path, *args: str) -> float:
 
 
 def pretend_all_finished(layout: ExperimentLayout) -> None:
-    from cluster_utils.grid.chunking import read_chunk
+    from cluster_utils.experiment.chunks import read_chunk
 
     for job_id in planned_job_ids(layout):
         workdir = layout.working_dir(job_id)

@@ -71,7 +71,7 @@ def run_xargs(workdir: Path, n_jobs: int, cores: int) -> float:
 def run_ours(workdir: Path, n_jobs: int, cores: int) -> float:
     config = workdir / "ours.json"
     config.write_text(json.dumps(grid_config("ours", n_jobs, workdir / "results")))
-    argv = [sys.executable, "-m", "cluster_utils.cli", "grid-search", str(config)]
+    argv = [sys.executable, "-m", "cluster_utils.cli.main", "grid-search", str(config)]
     return timed([*argv, "--profile", "local", "--cores", str(cores)], workdir)
 
 

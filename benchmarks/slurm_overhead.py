@@ -106,7 +106,7 @@ def run_ours(workdir: Path, n_jobs: int, snakemake_args: list[str]) -> tuple[flo
             }
         )
     )
-    argv = [sys.executable, "-m", "cluster_utils.cli", "grid-search", str(config)]
+    argv = [sys.executable, "-m", "cluster_utils.cli.main", "grid-search", str(config)]
     argv += ["--profile", "slurm"]
     if snakemake_args:
         argv += ["--snakemake-args", *snakemake_args]

@@ -5,7 +5,7 @@ Same as ``cluster-utils optimize``, including its options (--profile, --force, .
 
 import sys
 
-from cluster_utils.cli import main as cli_main
+from cluster_utils.cli.main import main as cli_main
 
 
 def main(argv: list[str] | None = None) -> int:

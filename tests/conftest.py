@@ -55,7 +55,7 @@ class Experiment:
             return [
                 sys.executable,
                 "-m",
-                "cluster_utils.cli",
+                "cluster_utils.cli.main",
                 "grid-search",
                 str(self.config_file),
                 "--profile",

@@ -33,7 +33,7 @@ def checkout(tmp_path: Path) -> Path:
 
 def run(checkout: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "cluster_utils.cli", *args, "--profile", "local"],
+        [sys.executable, "-m", "cluster_utils.cli.main", *args, "--profile", "local"],
         cwd=checkout,
         capture_output=True,
         text=True,

@@ -61,3 +61,25 @@ def _set_merged(node: dict[str, Any], leaf: str, value: Any, key: str) -> None:
             _set_merged(node[leaf], sub_key, sub_value, f"{key}.{sub_key}")
     else:
         raise SettingsError(f"conflicting keys: '{key}' is given twice")
+
+
+def set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = target
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[leaf] = value
+
+
+def merge_nested(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_nested(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

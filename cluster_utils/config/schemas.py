@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from cluster_utils.workflow_files import schema_path
+from cluster_utils.base.workflow_files import schema_path
 
 if TYPE_CHECKING:
     from referencing._core import Resolver

@@ -13,9 +13,9 @@ import shutil
 from typing import Any
 
 from cluster_utils.base import constants
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.results.collect import read_metrics
-from cluster_utils.runner import job_state
 
 
 def clean_up_succeeded_jobs(

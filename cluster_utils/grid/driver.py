@@ -8,13 +8,18 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cluster_utils.command_setup import open_experiment
-from cluster_utils.execution_profiles import resolve_profile
-from cluster_utils.grid.chunking import local_chunk_size
-from cluster_utils.grid.planning import plan_grid_search, start_run
+from cluster_utils.cli.progress import ProgressDisplay
+from cluster_utils.execution.profiles import profile_for_run, resolve_profile
+from cluster_utils.execution.snakemake import (
+    acquire_run_lock,
+    run_snakemake,
+    snakemake_argv,
+    tail_of,
+)
+from cluster_utils.experiment.chunks import local_chunk_size
+from cluster_utils.experiment.setup import open_experiment, start_run
+from cluster_utils.grid.planning import plan_grid_search
 from cluster_utils.grid.run_report import finish_grid_run
-from cluster_utils.progress_display import ProgressDisplay
-from cluster_utils.snakemake_run import acquire_run_lock, run_snakemake, snakemake_argv, tail_of
 
 logger = logging.getLogger("cluster_utils")
 
@@ -32,21 +37,18 @@ class GridSearchOptions:
 
 
 def run_grid_search(options: GridSearchOptions) -> int:
-    opened = open_experiment(
-        options.config_file,
-        options.overrides,
-        "grid_search",
-        profile=options.profile,
-        force_local=options.force_local,
+    opened = open_experiment(options.config_file, options.overrides, "grid_search")
+    settings, layout = opened.settings, opened.layout
+    profile, profile_reason = profile_for_run(
+        settings, options.profile, force_local=options.force_local
     )
-    settings, layout, profile = opened.settings, opened.layout, opened.profile
     is_local = profile == resolve_profile("local")
     lock = acquire_run_lock(layout)
     try:
         plan = plan_grid_search(settings, opened.start_dir, layout)
         print(
             f"cluster_utils: grid search '{settings['optimization_procedure_name']}': "
-            f"{len(plan.job_ids)} jobs, {opened.profile_reason}\n"
+            f"{len(plan.job_ids)} jobs, {profile_reason}\n"
             f"  experiment directory: {layout.root}",
             file=sys.stderr,
         )

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cluster_utils.base.nested_dicts import merge_nested, set_dotted
 from cluster_utils.base.settings import evaluate_dynamic, unflatten_dict
 
 
@@ -108,28 +109,6 @@ def job_hash(params: dict[str, Any], restart: int) -> str:
     """Stable content hash of a job: the same setting keeps the same hash across runs and edits."""
     digest = hashlib.sha256(canonical_json({"params": params, "restart": restart}).encode())
     return digest.hexdigest()[:16]
-
-
-def set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
-    *parents, leaf = dotted.split(".")
-    node = target
-    for part in parents:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = {}
-            node[part] = child
-        node = child
-    node[leaf] = value
-
-
-def merge_nested(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge_nested(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def iter_grid_jobs(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.grid.cleanup import clean_up_succeeded_jobs
 from cluster_utils.results.collect import RunSummary, collect_results
 

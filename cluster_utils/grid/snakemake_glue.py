@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from cluster_utils.backends import BACKENDS, get_backend
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.grid.chunking import make_chunks
-from cluster_utils.grid.planning import plan_grid_search, read_plan
-
-EXPERIMENT_CONFIG_KEY = "cluster_utils_experiment"
-#: hp_optimization hands Snakemake a batch: a JSON file with the list of job ids to run
-BATCH_CONFIG_KEY = "cluster_utils_batch"
-#: run this many jobs per Snakemake job, one after another (the CLI sets it for local runs)
-CHUNK_SIZE_CONFIG_KEY = "cluster_utils_chunk_size"
+from cluster_utils.execution.snakemake import (
+    BATCH_CONFIG_KEY,
+    CHUNK_SIZE_CONFIG_KEY,
+    EXPERIMENT_CONFIG_KEY,
+)
+from cluster_utils.experiment.chunks import make_chunks
+from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.experiment.plan import read_plan
+from cluster_utils.grid.planning import plan_grid_search
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
         chunks = tuple(make_chunks(layout, job_ids, chunk_size)) if chunk_size > 1 else ()
         return GridWorkflow(layout, job_ids, settings, chunks=chunks, from_cli=True)
 
-    from cluster_utils.experiment_settings import experiment_directory, prepare_settings
+    from cluster_utils.experiment.settings import experiment_directory, prepare_settings
 
     settings = prepare_settings(dict(config), "grid_search")
     layout = ExperimentLayout.at(experiment_directory(settings, start_dir))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterable
 
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment.layout import ExperimentLayout
 
 
 def update_best_jobs(layout: ExperimentLayout, best_ids: list[int]) -> None:

@@ -20,7 +20,8 @@ import signal
 import time
 from collections.abc import Sequence
 
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.hpo.best_jobs import remove_working_dirs, update_best_jobs
 from cluster_utils.hpo.driver_state import DriverState, JobRecord, save_driver_state
 from cluster_utils.hpo.early_killing import EarlyKilling, RankReference, record_early_value
@@ -34,7 +35,6 @@ from cluster_utils.hpo.run_settings import GENERATE_EVERY_ITERATION, GENERATE_NE
 from cluster_utils.hpo.run_summary import print_final_summary
 from cluster_utils.optimization import Optimizer
 from cluster_utils.optimization.param_values import setting_from_json, setting_to_json
-from cluster_utils.runner import job_state
 
 #: 3.0's abort rule: stop when failed > successful + running + ABORT_MARGIN
 ABORT_MARGIN = 5

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cluster_utils.base.job_protocol import atomic_write_json
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment.layout import ExperimentLayout
 
 STATE_FORMAT_VERSION = 1
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cluster_utils.base.job_protocol import read_early_results
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.hpo.driver_state import JobRecord
 
 #: fewer finished jobs with early results than this: nobody is stopped

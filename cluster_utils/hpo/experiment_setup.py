@@ -8,32 +8,21 @@ the optimizer is built fresh or restored from the saved state.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from cluster_utils.base.job_protocol import atomic_write_text
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.git_checkout import code_directory
+from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.experiment.settings import canonical_settings, settings_fingerprint
+from cluster_utils.experiment.setup import write_run_files
 from cluster_utils.hpo.driver_state import DriverState, load_driver_state
-from cluster_utils.hpo.run_settings import (
-    HpoSettings,
-    canonical_settings,
-    changed_settings,
-    seed_from_fingerprint,
-    settings_fingerprint,
-)
-from cluster_utils.launch_spec import build_launch_spec
+from cluster_utils.hpo.run_settings import HpoSettings, changed_settings, seed_from_fingerprint
 from cluster_utils.optimization import (
     Optimizer,
     OptimizerStateMismatch,
     make_optimizer,
     restore_optimizer,
 )
-from cluster_utils.run_metadata import write_run_metadata
-
-RUN_TYPE = "hp_optimization"
 
 
 class HpoError(RuntimeError):
@@ -83,22 +72,15 @@ def load_or_start_state(
     return state, True
 
 
-def write_run_files(
+def write_hpo_run_files(
     layout: ExperimentLayout, settings: dict[str, Any], start_dir: Path, seed: int
 ) -> None:
-    """Launch spec (how jobs start), settings.json (the resolved config) and metadata.json."""
-    code_dir, commit = code_directory(settings, start_dir, layout.internal / "code")
-    atomic_write_text(
-        layout.launch_spec,
-        json.dumps(build_launch_spec(settings, code_dir).to_json(), indent=2, sort_keys=True),
-    )
-    atomic_write_text(
-        layout.settings_json, json.dumps(settings, indent=2, sort_keys=True, default=str)
-    )
-    write_run_metadata(
+    """Launch spec, settings.json and metadata.json (with the optimizer seed)."""
+    write_run_files(
         layout,
-        RUN_TYPE,
-        git_commit=commit,
+        settings,
+        start_dir,
+        "hp_optimization",
         n_jobs=int(settings["optimization_setting"]["number_of_samples"]),
         optimizer_seed=seed,
     )

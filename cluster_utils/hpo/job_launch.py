@@ -8,10 +8,10 @@ from typing import Any
 
 from cluster_utils.base import constants
 from cluster_utils.base.job_protocol import atomic_write_text
+from cluster_utils.base.nested_dicts import merge_nested, set_dotted
 from cluster_utils.base.settings import evaluate_dynamic, unflatten_dict
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.grid.expansion import merge_nested, set_dotted
-from cluster_utils.job_registry import reserve_ids
+from cluster_utils.experiment.job_ids import reserve_ids
+from cluster_utils.experiment.layout import ExperimentLayout
 
 
 def job_params(

@@ -15,9 +15,9 @@ from typing import Any
 
 from cluster_utils.base import constants
 from cluster_utils.base.job_protocol import read_early_results
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.results.collect import read_metrics
-from cluster_utils.runner import job_state
 
 FINISHED_STATUSES = (job_state.SUCCEEDED, job_state.FAILED, job_state.STOPPED_EARLY)
 

@@ -18,7 +18,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.driver_watch import DRIVER_ENV_VAR, driver_identity
 from cluster_utils.runner.job_runner import ABORT_RULE_ENV_VAR
 

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import TextIO
 
-from cluster_utils.progress_display import format_duration
+from cluster_utils.cli.progress import format_duration
 
 FAILURE_TAIL_LINES = 5
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment.layout import ExperimentLayout
 
 REPORT_NAME = "result.pdf"
 

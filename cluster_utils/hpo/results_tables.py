@@ -15,10 +15,10 @@ import pandas as pd
 
 from cluster_utils.base import constants
 from cluster_utils.base.settings import flatten_dict
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.hpo.driver_state import DriverState, JobRecord
 from cluster_utils.results.collect import read_params, write_csv
-from cluster_utils.runner import job_state
 
 RESULT_STATUSES = (job_state.SUCCEEDED, job_state.STOPPED_EARLY)
 

@@ -10,24 +10,23 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cluster_utils.command_setup import open_experiment
-from cluster_utils.execution_profiles import resolve_profile
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.grid.planning import start_run
+from cluster_utils.execution.profiles import profile_for_run, resolve_profile
+from cluster_utils.execution.snakemake import acquire_run_lock
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.experiment.setup import open_experiment, start_run
 from cluster_utils.hpo.driver import OptimizationLoop
 from cluster_utils.hpo.experiment_setup import (
     ConfigChangedError,
     build_optimizer,
     load_or_start_state,
-    write_run_files,
+    write_hpo_run_files,
 )
 from cluster_utils.hpo.job_executor import JobExecutor
 from cluster_utils.hpo.local_executor import LocalExecutor
 from cluster_utils.hpo.progress import OptimizationProgress
 from cluster_utils.hpo.run_settings import HpoSettings
 from cluster_utils.hpo.snakemake_batches import SnakemakeBatchExecutor
-from cluster_utils.runner import job_state
-from cluster_utils.snakemake_run import acquire_run_lock
 
 
 @dataclass
@@ -50,14 +49,11 @@ def make_executor(
 
 
 def run_hp_optimization(options: OptimizationOptions) -> int:
-    opened = open_experiment(
-        options.config_file,
-        options.overrides,
-        "hp_optimization",
-        profile=options.profile,
-        force_local=options.force_local,
+    opened = open_experiment(options.config_file, options.overrides, "hp_optimization")
+    settings, layout = opened.settings, opened.layout
+    profile, profile_reason = profile_for_run(
+        settings, options.profile, force_local=options.force_local
     )
-    settings, layout, profile = opened.settings, opened.layout, opened.profile
     try:
         hpo = HpoSettings.from_settings(settings)
     except ValueError as error:
@@ -67,14 +63,14 @@ def run_hp_optimization(options: OptimizationOptions) -> int:
         state, resumed = load_or_start_state(layout, settings, force=options.force)
         state.aborted = None
         start_run(layout)  # a new attempt clears an earlier abort
-        write_run_files(layout, settings, opened.start_dir, state.seed)
+        write_hpo_run_files(layout, settings, opened.start_dir, state.seed)
         optimizer = build_optimizer(hpo, state)
         executor = make_executor(layout, profile, hpo, options.cores)
         verb = "continuing" if resumed else "starting"
         print(
             f"cluster_utils: {verb} hp_optimization '{hpo.name}' ({hpo.optimizer_str}, "
             f"{hpo.number_of_samples} samples, {hpo.n_jobs_per_iteration} in flight), "
-            f"{opened.profile_reason}\n"
+            f"{profile_reason}\n"
             f"  experiment directory: {layout.root}",
             file=sys.stderr,
             flush=True,

@@ -7,27 +7,17 @@ canonical text, so the same config always gives the same seed and a resumed run 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from cluster_utils.base.settings import flatten_dict
+from cluster_utils.experiment.settings import canonical_settings
 
 GENERATE_NEVER = "never"
 GENERATE_WHEN_FINISHED = "when_finished"
 GENERATE_EVERY_ITERATION = "every_iteration"
-
-
-def canonical_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """The settings as JSON would store them (tuples -> lists, odd values as text)."""
-    return json.loads(json.dumps(settings, sort_keys=True, default=str))
-
-
-def settings_fingerprint(settings: dict[str, Any]) -> str:
-    text = json.dumps(canonical_settings(settings), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def seed_from_fingerprint(fingerprint: str) -> int:

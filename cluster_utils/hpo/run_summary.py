@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.hpo.driver_state import DriverState
 from cluster_utils.hpo.report_generation import report_file
 from cluster_utils.hpo.results_tables import ResultsTables
 from cluster_utils.hpo.run_settings import HpoSettings
-from cluster_utils.runner import job_state
 
 MAX_FAILURES_SHOWN = 10
 BEST_SHOWN = 3

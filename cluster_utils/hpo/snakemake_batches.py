@@ -22,12 +22,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.grid.snakemake_glue import BATCH_CONFIG_KEY, EXPERIMENT_CONFIG_KEY
+from cluster_utils.execution.snakemake import (
+    BATCH_CONFIG_KEY,
+    EXPERIMENT_CONFIG_KEY,
+    die_with_parent,
+    snakemake_argv,
+)
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.hpo.job_outcome import FINISHED_STATUSES
-from cluster_utils.runner import job_state
 from cluster_utils.runner.job_runner import ABORT_RULE_ENV_VAR
-from cluster_utils.snakemake_run import die_with_parent, snakemake_argv
 
 SHUTDOWN_GRACE_SECONDS = 30.0
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from cluster_utils.base import constants
 from cluster_utils.base.settings import flatten_dict
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.runner import job_state
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
 
 
 @dataclass
@@ -131,8 +131,3 @@ def collect_results(layout: ExperimentLayout, job_ids: list[int]) -> RunSummary:
     )
     write_csv(layout.jobs_csv, job_rows, [constants.ID, "status", "reason", "resumes"])
     return summary
-
-
-def planned_job_ids(layout: ExperimentLayout) -> list[int]:
-    with open(layout.plan_file) as f:
-        return list(json.load(f)["job_ids"])

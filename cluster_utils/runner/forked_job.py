@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from cluster_utils.launch_spec import LaunchSpec
+from cluster_utils.experiment.launch_spec import LaunchSpec
 
 FORK_ENV_VAR = "CLUSTER_UTILS_FORK"
 

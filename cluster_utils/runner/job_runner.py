@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 
 from cluster_utils.base import constants, job_protocol
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.launch_spec import LaunchSpec
-from cluster_utils.runner import job_state
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.job_state import Attempt, JobState
+from cluster_utils.experiment.launch_spec import LaunchSpec
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.forked_job import can_fork
-from cluster_utils.runner.job_state import Attempt, JobState
 from cluster_utils.runner.process import AttemptRunner, Interrupted, job_argv, job_environment
 from cluster_utils.runner.resume import scheduler_resume_exit_code
 
@@ -253,7 +253,7 @@ class JobRunner:
 
 def run_chunk(experiment_dir: Path, chunk: str) -> int:
     """Run the jobs of a chunk one after another; every job is run even if an earlier failed."""
-    from cluster_utils.grid.chunking import read_chunk
+    from cluster_utils.experiment.chunks import read_chunk
 
     layout = ExperimentLayout.at(experiment_dir)
     outcome = 0

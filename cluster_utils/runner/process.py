@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from cluster_utils.base import job_protocol
-from cluster_utils.launch_spec import LaunchSpec
+from cluster_utils.experiment.launch_spec import LaunchSpec
 from cluster_utils.runner.driver_watch import process_alive, watched_driver_pid
 from cluster_utils.runner.forked_job import ForkedJob, start_forked
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.runner import job_state
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.job_runner import read_tail
 
 

@@ -13,7 +13,7 @@ from tests.conftest import COUNTING_SCRIPT, Experiment
 
 def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "cluster_utils.cli", *args],
+        [sys.executable, "-m", "cluster_utils.cli.main", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -87,7 +87,7 @@ def test_unknown_profile_is_a_clear_error(experiment: Experiment) -> None:
         [
             sys.executable,
             "-m",
-            "cluster_utils.cli",
+            "cluster_utils.cli.main",
             "grid-search",
             str(experiment.config_file),
             "--profile",

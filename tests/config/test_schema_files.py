@@ -9,9 +9,9 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from cluster_utils.base.workflow_files import schema_path
 from cluster_utils.config import KINDS, load_schema, schema_file
 from cluster_utils.config.schemas import COMMON_SCHEMA_FILE, TEMPLATE_PATTERN, key_paths
-from cluster_utils.workflow_files import schema_path
 
 FILES = [COMMON_SCHEMA_FILE, *(schema_file(kind).name for kind in KINDS)]
 

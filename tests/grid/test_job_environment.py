@@ -9,7 +9,7 @@ from pathlib import Path
 
 import git
 
-from cluster_utils.launch_spec import build_launch_spec
+from cluster_utils.experiment.launch_spec import build_launch_spec
 from cluster_utils.runner.process import job_argv
 from tests.conftest import REPO_ROOT, Experiment
 

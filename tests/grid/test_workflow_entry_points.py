@@ -144,7 +144,7 @@ def test_non_editable_install_runs_from_any_directory(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import cluster_utils.workflow_files as w; print(w.workflow_root())",
+            "import cluster_utils.base.workflow_files as w; print(w.workflow_root())",
         ],
         cwd=workdir,
         env=env,
@@ -157,7 +157,7 @@ def test_non_editable_install_runs_from_any_directory(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "cluster_utils.cli",
+            "cluster_utils.cli.main",
             "grid-search",
             "grid.yaml",
             "--profile",

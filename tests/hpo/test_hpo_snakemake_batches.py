@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hpo_helpers import DATA, HpoRun, make_config
 
-from cluster_utils.workflow_files import profile_dir
+from cluster_utils.base.workflow_files import profile_dir
 
 SAMPLES = 6
 IN_FLIGHT = 3

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.grid.snakemake_glue import BATCH_CONFIG_KEY, EXPERIMENT_CONFIG_KEY
+from cluster_utils.execution.snakemake import BATCH_CONFIG_KEY, EXPERIMENT_CONFIG_KEY
+from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.experiment.settings import settings_fingerprint
 from cluster_utils.hpo.driver_state import (
     DriverState,
     JobRecord,
@@ -19,12 +20,7 @@ from cluster_utils.hpo.driver_state import (
 from cluster_utils.hpo.early_killing import looks_bad, rank_reference
 from cluster_utils.hpo.job_launch import job_params
 from cluster_utils.hpo.results_tables import ResultsTables
-from cluster_utils.hpo.run_settings import (
-    HpoSettings,
-    changed_settings,
-    seed_from_fingerprint,
-    settings_fingerprint,
-)
+from cluster_utils.hpo.run_settings import HpoSettings, changed_settings, seed_from_fingerprint
 from cluster_utils.hpo.snakemake_batches import batch_argv
 
 SETTINGS = {

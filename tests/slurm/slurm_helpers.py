@@ -83,7 +83,7 @@ def cli_command(config: Path, *snakemake_args: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "cluster_utils.cli",
+        "cluster_utils.cli.main",
         "grid-search",
         str(config),
         "--profile",

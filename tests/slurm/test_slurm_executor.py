@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from cluster_utils.backends import get_backend
-from cluster_utils.launch_spec import LaunchSpec, build_launch_spec
+from cluster_utils.experiment.launch_spec import LaunchSpec, build_launch_spec
 
 executor_module = pytest.importorskip("snakemake_executor_plugin_cluster_utils_slurm._executor")
 from snakemake_executor_plugin_cluster_utils_slurm import _arrays, _limits, _status  # noqa: E402

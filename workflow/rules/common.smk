@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from cluster_utils.grid.snakemake_glue import EXPERIMENT_CONFIG_KEY, load_grid_workflow
+from cluster_utils.execution.snakemake import EXPERIMENT_CONFIG_KEY
+from cluster_utils.grid.snakemake_glue import load_grid_workflow
 
 if EXPERIMENT_CONFIG_KEY not in config and not config:
 
@@ -17,7 +18,7 @@ PYTHON = GRID.shell_python
 if not GRID.from_cli:
 
     onstart:
-        from cluster_utils.grid.planning import start_run
+        from cluster_utils.experiment.setup import start_run
 
         start_run(GRID.layout)
 

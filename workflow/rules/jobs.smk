@@ -16,7 +16,7 @@ rule run_job:
 
 
 # Local runs of many short jobs: a chunk of jobs per Snakemake job, run one after another
-# (see cluster_utils/grid/chunking.py); each job keeps its own state, logs and outcome.
+# (see cluster_utils/experiment/chunks.py); each job keeps its own state, logs and outcome.
 rule run_job_chunk:
     output:
         GRID.chunk_marker_pattern(),

@@ -14,7 +14,7 @@ import json
 import math
 
 from cluster_utils.base.job_protocol import atomic_write_text
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment.layout import ExperimentLayout
 
 #: aim for this many chunks per core, so chunks of unequal length still balance out
 CHUNKS_PER_CORE = 8

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     if extras:
         args.overrides = [*args.overrides, *extras]
     _setup_logging()
-    from cluster_utils.command_errors import handle_errors
+    from cluster_utils.cli.errors import handle_errors
 
     with handle_errors() as outcome:
         outcome.code = _dispatch(args)
@@ -130,7 +130,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             )
         )
     if args.command == "optimize":
-        from cluster_utils.optimization_driver import run_optimization_command
+        from cluster_utils.cli.optimize_command import run_optimization_command
 
         return run_optimization_command(args)
     if args.command == "report":
@@ -139,7 +139,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         argv = [str(args.results_dir), *([str(args.output)] if args.output else [])]
         return generate_report([*argv, *(["--force"] if args.force else [])])
     if args.command == "status":
-        from cluster_utils.run_status import print_status
+        from cluster_utils.cli.status import print_status
 
         return print_status(args.results_dir, show_all=args.all)
     raise AssertionError(args.command)

@@ -8,7 +8,7 @@ from typing import Any
 
 from cluster_utils import __version__
 from cluster_utils.base.job_protocol import atomic_write_json
-from cluster_utils.experiment_layout import ExperimentLayout
+from cluster_utils.experiment.layout import ExperimentLayout
 
 
 def write_run_metadata(

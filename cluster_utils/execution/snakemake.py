@@ -18,12 +18,18 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.grid.snakemake_glue import CHUNK_SIZE_CONFIG_KEY, EXPERIMENT_CONFIG_KEY
+from cluster_utils.base.workflow_files import snakefile
+from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.driver_watch import DRIVER_ENV_VAR, driver_identity
-from cluster_utils.workflow_files import snakefile
 
 PR_SET_PDEATHSIG = 1
+
+#: the workflow's config keys when the CLI or the hpo driver runs it (see grid/snakemake_glue.py)
+EXPERIMENT_CONFIG_KEY = "cluster_utils_experiment"
+#: hp_optimization hands Snakemake a batch: a JSON file with the list of job ids to run
+BATCH_CONFIG_KEY = "cluster_utils_batch"
+#: run this many jobs per Snakemake job, one after another (the CLI sets it for local runs)
+CHUNK_SIZE_CONFIG_KEY = "cluster_utils_chunk_size"
 
 
 class RunLockedError(RuntimeError):

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cluster_utils.base.job_protocol import atomic_write_json
-from cluster_utils.experiment_layout import STATUS_NAMES, ExperimentLayout
+from cluster_utils.experiment.layout import STATUS_NAMES, ExperimentLayout
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"

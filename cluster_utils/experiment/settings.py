@@ -6,6 +6,8 @@ Relative paths in the config are resolved against the directory the command was 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -52,3 +54,14 @@ def run_locally_setting(settings: dict[str, Any]) -> bool | None:
         if opt.get(key) is not None:
             return bool(opt[key])
     return None
+
+
+def canonical_settings(settings: Any) -> Any:
+    """The settings as JSON would store them (tuples -> lists, odd values as text)."""
+    return json.loads(json.dumps(settings, sort_keys=True, default=str))
+
+
+def settings_fingerprint(settings: Any) -> str:
+    """Identity of resolved settings: equal settings give the same fingerprint in any run."""
+    text = json.dumps(canonical_settings(settings), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()

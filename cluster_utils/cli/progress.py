@@ -14,8 +14,8 @@ import time
 from typing import TextIO
 
 from cluster_utils.base.job_protocol import read_progress
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.runner import job_state
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
 
 
 def format_duration(seconds: float) -> str:

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
 from cluster_utils.base.job_protocol import read_progress
-from cluster_utils.experiment_layout import ExperimentLayout
-from cluster_utils.runner import job_state
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.experiment.plan import planned_job_ids
 
 
 def _job_ids(layout: ExperimentLayout) -> list[int]:
-    try:
-        with open(layout.plan_file) as f:
-            return list(json.load(f)["job_ids"])
-    except FileNotFoundError:
-        if not layout.jobs_dir.is_dir():
-            raise FileNotFoundError(
-                2, "not a cluster_utils results directory", str(layout.root)
-            ) from None
-        return sorted(int(p.name) for p in layout.jobs_dir.iterdir() if p.name.isdigit())
+    planned = planned_job_ids(layout)
+    if planned is not None:
+        return planned
+    if not layout.jobs_dir.is_dir():
+        raise FileNotFoundError(2, "not a cluster_utils results directory", str(layout.root))
+    return sorted(int(p.name) for p in layout.jobs_dir.iterdir() if p.name.isdigit())
 
 
 def print_status(results_dir: Path, *, show_all: bool = False) -> int:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
-from cluster_utils.workflow_files import profile_dir
+from cluster_utils.base.workflow_files import profile_dir
+from cluster_utils.experiment.settings import run_locally_setting
 
 BUNDLED_PROFILES = ("local", "slurm", "htcondor")
 
@@ -65,3 +67,16 @@ def choose_profile(
     else:
         print("cluster_utils: no cluster detected; running on this machine", file=sys.stderr)
     return resolve_profile("local"), "no cluster detected, running locally"
+
+
+def profile_for_run(
+    settings: dict[str, Any], explicit: str | None, *, force_local: bool
+) -> tuple[Path, str]:
+    """The profile of a ``grid-search`` / ``optimize`` run and why (asks only on a terminal)."""
+    interactive = sys.stdin.isatty() and not settings.get("no_user_interaction", False)
+    return choose_profile(
+        explicit,
+        force_local=force_local,
+        run_locally=run_locally_setting(settings),
+        interactive=interactive,
+    )

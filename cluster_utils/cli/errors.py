@@ -19,10 +19,10 @@ class Outcome:
 def _known_errors() -> dict[type[BaseException], int]:
     from cluster_utils.base.settings import SettingsError
     from cluster_utils.config.validation import ConfigError
-    from cluster_utils.execution_profiles import ProfileError
-    from cluster_utils.git_checkout import GitCheckoutError
+    from cluster_utils.execution.profiles import ProfileError
+    from cluster_utils.execution.snakemake import RunLockedError
+    from cluster_utils.experiment.code_checkout import GitCheckoutError
     from cluster_utils.grid.expansion import GridError
-    from cluster_utils.snakemake_run import RunLockedError
 
     return {
         SettingsError: EXIT_CONFIG_ERROR,

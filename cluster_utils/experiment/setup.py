@@ -1,0 +1,81 @@
+"""The one prologue of ``grid-search`` and ``optimize``: load the config, find the directory,
+and write the run files every run of an experiment has (launch.json, settings.json,
+metadata.json). Both commands call these; nothing else writes those three files."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cluster_utils.base.job_protocol import atomic_write_text
+from cluster_utils.experiment.code_checkout import code_directory
+from cluster_utils.experiment.launch_spec import build_launch_spec
+from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.experiment.metadata import write_run_metadata
+from cluster_utils.experiment.settings import Kind, experiment_directory, load_experiment_settings
+
+
+@dataclass(frozen=True)
+class OpenedExperiment:
+    settings: dict[str, Any]
+    #: the directory the command was started from (relative config paths are relative to it)
+    start_dir: Path
+    layout: ExperimentLayout
+    kind: Kind
+
+
+def open_experiment(
+    config_file: str | os.PathLike[str], overrides: list[str], kind: Kind
+) -> OpenedExperiment:
+    """Validated settings and the (created) experiment directory."""
+    start_dir = Path.cwd()
+    settings = load_experiment_settings(config_file, overrides, kind)
+    layout = ExperimentLayout.at(experiment_directory(settings, start_dir))
+    layout.root.mkdir(parents=True, exist_ok=True)
+    return OpenedExperiment(settings, start_dir, layout, kind)
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` atomically unless the file already holds it (keeps mtimes for Snakemake)."""
+    try:
+        if path.read_text() == text:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, text)
+    return True
+
+
+def write_run_files(
+    layout: ExperimentLayout,
+    settings: dict[str, Any],
+    start_dir: Path,
+    kind: Kind,
+    *,
+    n_jobs: int,
+    **metadata: Any,
+) -> str | None:
+    """launch.json (how jobs start), settings.json (the resolved config), metadata.json.
+
+    Returns the git commit the jobs' code is pinned to (None when not in a git repository)."""
+    layout.internal.mkdir(parents=True, exist_ok=True)
+    code_dir, commit = code_directory(settings, start_dir, layout.internal / "code")
+    write_if_changed(
+        layout.launch_spec,
+        json.dumps(build_launch_spec(settings, code_dir).to_json(), indent=2, sort_keys=True),
+    )
+    write_if_changed(
+        layout.settings_json, json.dumps(settings, indent=2, sort_keys=True, default=str)
+    )
+    write_run_metadata(layout, kind, git_commit=commit, n_jobs=n_jobs, **metadata)
+    return commit
+
+
+def start_run(layout: ExperimentLayout) -> None:
+    """A new run clears the previous run's abort request."""
+    with contextlib.suppress(FileNotFoundError):
+        layout.abort_file.unlink()
