@@ -8,7 +8,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cluster_utils.cli.progress import ProgressDisplay
 from cluster_utils.execution.profiles import profile_for_run, resolve_profile
 from cluster_utils.execution.snakemake import (
     acquire_run_lock,
@@ -20,6 +19,7 @@ from cluster_utils.experiment.chunks import local_chunk_size
 from cluster_utils.experiment.setup import open_experiment, start_run
 from cluster_utils.grid.planning import plan_grid_search
 from cluster_utils.grid.run_report import finish_grid_run
+from cluster_utils.results.progress import GridProgress
 
 logger = logging.getLogger("cluster_utils")
 
@@ -74,7 +74,7 @@ def run_grid_search(options: GridSearchOptions) -> int:
         )
         if options.dry_run:
             return run_snakemake(argv, layout, log_to_console=True)
-        display = ProgressDisplay(layout, plan.job_ids)
+        display = GridProgress(layout, plan.job_ids)
         code = run_snakemake(
             argv,
             layout,

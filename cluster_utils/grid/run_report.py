@@ -8,8 +8,7 @@ from typing import Any
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.grid.cleanup import clean_up_succeeded_jobs
 from cluster_utils.results.collect import RunSummary, collect_results
-
-MAX_FAILURES_SHOWN = 10
+from cluster_utils.results.failures import failure_lines
 
 
 def format_summary(layout: ExperimentLayout, summary: RunSummary) -> str:
@@ -22,14 +21,7 @@ def format_summary(layout: ExperimentLayout, summary: RunSummary) -> str:
     ]
     if layout.abort_file.exists():
         lines.append(f"  aborted: {layout.abort_file.read_text().strip()}")
-    for failure in summary.failures[:MAX_FAILURES_SHOWN]:
-        lines.append(f"  job {failure['_id']} failed: {failure['reason']}")
-        tail = failure["stderr_tail"].splitlines()[-5:]
-        lines.extend(f"      {line}" for line in tail)
-    if len(summary.failures) > MAX_FAILURES_SHOWN:
-        lines.append(
-            f"  ... and {len(summary.failures) - MAX_FAILURES_SHOWN} more: {layout.failures_csv}"
-        )
+    lines.extend(failure_lines(layout, summary.failures))
     if summary.failures:
         lines.append("  run the same command again to re-run only the failed and missing jobs")
     return "\n".join(lines)

@@ -28,13 +28,13 @@ from cluster_utils.hpo.early_killing import EarlyKilling, RankReference, record_
 from cluster_utils.hpo.job_executor import JobExecutor
 from cluster_utils.hpo.job_launch import create_jobs
 from cluster_utils.hpo.job_outcome import read_outcome
-from cluster_utils.hpo.progress import OptimizationProgress
 from cluster_utils.hpo.report_generation import BackgroundReports
 from cluster_utils.hpo.results_tables import ResultsTables
 from cluster_utils.hpo.run_settings import GENERATE_EVERY_ITERATION, GENERATE_NEVER, HpoSettings
 from cluster_utils.hpo.run_summary import print_final_summary
 from cluster_utils.optimization import Optimizer
 from cluster_utils.optimization.param_values import setting_from_json, setting_to_json
+from cluster_utils.results.progress import OptimizationProgress
 
 #: 3.0's abort rule: stop when failed > successful + running + ABORT_MARGIN
 ABORT_MARGIN = 5

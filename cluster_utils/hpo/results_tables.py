@@ -17,8 +17,9 @@ from cluster_utils.base import constants
 from cluster_utils.base.settings import flatten_dict
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
-from cluster_utils.hpo.driver_state import DriverState, JobRecord
+from cluster_utils.hpo.driver_state import DriverState
 from cluster_utils.results.collect import read_params, write_csv
+from cluster_utils.results.failures import FAILURE_COLUMNS, failure_row
 
 RESULT_STATUSES = (job_state.SUCCEEDED, job_state.STOPPED_EARLY)
 
@@ -115,26 +116,10 @@ class ResultsTables:
                 }
             )
             if record.status == job_state.FAILED:
-                failures.append(failure_row(self.layout, record, runner_state))
-        write_csv(
-            self.layout.failures_csv,
-            failures,
-            [constants.ID, "reason", "return_code", "stderr_tail", "stderr_log"],
-        )
+                failures.append(failure_row(self.layout, runner_state, record.reason))
+        write_csv(self.layout.failures_csv, failures, FAILURE_COLUMNS)
         write_csv(
             self.layout.jobs_csv,
             job_rows,
             [constants.ID, "status", "reason", "resumes", constants.ITERATION],
         )
-
-
-def failure_row(
-    layout: ExperimentLayout, record: JobRecord, runner_state: job_state.JobState
-) -> dict[str, Any]:
-    return {
-        constants.ID: record.id,
-        "reason": record.reason or runner_state.reason or "unknown",
-        "return_code": "" if runner_state.return_code is None else runner_state.return_code,
-        "stderr_tail": runner_state.stderr_tail or "",
-        "stderr_log": str(layout.stderr_file(record.id)),
-    }

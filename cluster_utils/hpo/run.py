@@ -24,9 +24,9 @@ from cluster_utils.hpo.experiment_setup import (
 )
 from cluster_utils.hpo.job_executor import JobExecutor
 from cluster_utils.hpo.local_executor import LocalExecutor
-from cluster_utils.hpo.progress import OptimizationProgress
 from cluster_utils.hpo.run_settings import HpoSettings
 from cluster_utils.hpo.snakemake_batches import SnakemakeBatchExecutor
+from cluster_utils.results.progress import OptimizationProgress
 
 
 @dataclass

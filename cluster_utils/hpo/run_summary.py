@@ -10,8 +10,8 @@ from cluster_utils.hpo.driver_state import DriverState
 from cluster_utils.hpo.report_generation import report_file
 from cluster_utils.hpo.results_tables import ResultsTables
 from cluster_utils.hpo.run_settings import HpoSettings
+from cluster_utils.results.failures import failure_lines, failure_row
 
-MAX_FAILURES_SHOWN = 10
 BEST_SHOWN = 3
 
 
@@ -43,16 +43,12 @@ def format_final_summary(
             f"  job {row['_id']}: {hpo.metric_to_optimize}={row[hpo.metric_to_optimize]:.6g}"
             + (f" ({params})" if params else "")
         )
-    failures = [r for r in state.jobs.values() if r.status == job_state.FAILED]
-    for record in failures[:MAX_FAILURES_SHOWN]:
-        runner_state = job_state.load_state(layout, record.id)
-        lines.append(f"  job {record.id} failed: {record.reason}")
-        tail = (runner_state.stderr_tail or "").splitlines()[-5:]
-        lines.extend(f"      {line}" for line in tail)
-    if len(failures) > MAX_FAILURES_SHOWN:
-        lines.append(
-            f"  ... and {len(failures) - MAX_FAILURES_SHOWN} more failures: {layout.failures_csv}"
-        )
+    failures = [
+        failure_row(layout, job_state.load_state(layout, record.id), record.reason)
+        for record in state.jobs.values()
+        if record.status == job_state.FAILED
+    ]
+    lines.extend(failure_lines(layout, failures))
     lines.append(f"  results: {layout.all_data_csv}, {layout.reduced_data_csv.name}")
     if hpo.num_best_jobs_whose_data_is_kept:
         lines.append(f"  best jobs' working directories: {layout.best_jobs}")

@@ -19,6 +19,7 @@ from cluster_utils.base import constants
 from cluster_utils.base.settings import flatten_dict
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.results.failures import FAILURE_COLUMNS, failure_row
 
 
 @dataclass
@@ -114,20 +115,9 @@ def collect_results(layout: ExperimentLayout, job_ids: list[int]) -> RunSummary:
                     param_columns.append(key)
             data_rows.append({**params, **metrics, constants.ID: job_id})
         elif status == job_state.FAILED:
-            failure = {
-                constants.ID: job_id,
-                "reason": state.reason or "unknown",
-                "return_code": "" if state.return_code is None else state.return_code,
-                "stderr_tail": state.stderr_tail or "",
-                "stderr_log": str(layout.stderr_file(job_id)),
-            }
-            summary.failures.append(failure)
+            summary.failures.append(failure_row(layout, state))
 
     write_csv(layout.all_data_csv, data_rows, param_columns)
-    write_csv(
-        layout.failures_csv,
-        summary.failures,
-        [constants.ID, "reason", "return_code", "stderr_tail", "stderr_log"],
-    )
+    write_csv(layout.failures_csv, summary.failures, FAILURE_COLUMNS)
     write_csv(layout.jobs_csv, job_rows, [constants.ID, "status", "reason", "resumes"])
     return summary

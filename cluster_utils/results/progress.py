@@ -1,0 +1,178 @@
+"""Live progress of a run on stderr, one display for grid searches and optimizations.
+
+On a terminal it is one refreshing line; otherwise a plain line whenever the counts change (at
+most every ``plain_interval`` seconds), so logs of batch runs stay readable. Failed jobs are
+printed above the line as they happen, with the reason and the tail of their stderr.
+:class:`GridProgress` counts a grid's jobs from their status markers;
+:class:`OptimizationProgress` shows an optimization's samples and best result so far.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from typing import TextIO
+
+from cluster_utils.base.job_protocol import read_progress
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
+
+FAILURE_TAIL_LINES = 5
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+class ProgressDisplay:
+    """The terminal mechanics: a refreshing (or plain) line and messages above it."""
+
+    def __init__(self, stream: TextIO = sys.stderr, plain_interval: float = 10.0) -> None:
+        self.stream = stream
+        self.is_tty = stream.isatty()
+        self.plain_interval = plain_interval
+        self.started = time.monotonic()
+        self._last_plain = 0.0
+        self._last_key: object = None
+
+    def message(self, text: str) -> None:
+        """A line of its own (above the refreshing line on a terminal)."""
+        if self.is_tty:
+            self.stream.write("\r\033[K")
+        print(text, file=self.stream, flush=True)
+
+    def job_failed(
+        self, job_id: int, reason: str | None, stderr_tail: str | None, log: str
+    ) -> None:
+        lines = [f"cluster_utils: job {job_id} failed: {reason} (logs: {log})"]
+        tail = (stderr_tail or "").splitlines()[-FAILURE_TAIL_LINES:]
+        lines += [f"    {line}" for line in tail]
+        self.message("\n".join(lines))
+
+    def elapsed(self) -> str:
+        return format_duration(time.monotonic() - self.started)
+
+    def show(self, line: str, key: object, *, force: bool = False) -> None:
+        """Show ``line``; off a terminal only when ``key`` (the counts) changed, or ``force``."""
+        if self.is_tty:
+            self.stream.write("\r\033[K" + line)
+            self.stream.flush()
+            return
+        now = time.monotonic()
+        if force or (key != self._last_key and now - self._last_plain >= self.plain_interval):
+            print(line, file=self.stream, flush=True)
+            self._last_plain = now
+            self._last_key = key
+
+    def close(self) -> None:
+        if self.is_tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class GridProgress(ProgressDisplay):
+    """done / running / failed / pending of a grid's jobs, read from the job files, and an ETA."""
+
+    def __init__(
+        self,
+        layout: ExperimentLayout,
+        job_ids: list[int],
+        stream: TextIO = sys.stderr,
+        plain_interval: float = 10.0,
+    ) -> None:
+        super().__init__(stream, plain_interval)
+        self.layout = layout
+        self.job_ids = set(job_ids)
+        self._reported_failures: set[int] = self._ids_with_status(job_state.FAILED)
+
+    def _ids_with_status(self, status: str) -> set[int]:
+        try:
+            names = os.listdir(self.layout.status_dir(status))
+        except FileNotFoundError:
+            return set()
+        return {int(n) for n in names if n.isdigit() and int(n) in self.job_ids}
+
+    def _eta(self, succeeded: set[int], running: set[int], pending: int) -> str:
+        durations = []
+        for job_id in list(succeeded)[-50:]:
+            state = job_state.load_state(self.layout, job_id)
+            durations += [a.end - a.start for a in state.attempts if a.end]
+        if not durations or not running:
+            return "?"
+        mean = statistics.fmean(durations)
+        remaining = 0.0
+        now = time.time()
+        for job_id in running:
+            progress = read_progress(self.layout.working_dir(job_id))
+            state = job_state.load_state(self.layout, job_id)
+            elapsed = now - (state.attempts[-1].start if state.attempts else now)
+            fraction = (progress or {}).get("fraction_finished")
+            if fraction:
+                remaining += elapsed * (1 - fraction) / fraction
+            else:
+                remaining += max(mean - elapsed, 0.0)
+        return format_duration((remaining + pending * mean) / len(running))
+
+    def update(self) -> None:
+        succeeded = self._ids_with_status(job_state.SUCCEEDED)
+        failed = self._ids_with_status(job_state.FAILED)
+        running = self._ids_with_status(job_state.RUNNING)
+        pending = len(self.job_ids) - len(succeeded) - len(failed) - len(running)
+        for job_id in sorted(failed - self._reported_failures):
+            state = job_state.load_state(self.layout, job_id)
+            self.job_failed(
+                job_id, state.reason, state.stderr_tail, str(self.layout.job_dir(job_id))
+            )
+        self._reported_failures |= failed
+        counts = (
+            f"jobs: {len(succeeded)} done, {len(running)} running, {len(failed)} failed, "
+            f"{pending} pending of {len(self.job_ids)}"
+        )
+        eta = self._eta(succeeded, running, pending)
+        self.show(f"{counts} | elapsed {self.elapsed()}, ETA {eta}", counts)
+
+
+class OptimizationProgress(ProgressDisplay):
+    """Samples done / running / failed of an optimization, the best result so far, an ETA."""
+
+    def __init__(
+        self, total: int, metric: str, stream: TextIO = sys.stderr, plain_interval: float = 10.0
+    ) -> None:
+        super().__init__(stream, plain_interval)
+        self.total = total
+        self.metric = metric
+        self._completed_at_start: int | None = None
+
+    def _eta(self, completed: int) -> str:
+        if self._completed_at_start is None:
+            self._completed_at_start = completed
+        done_now = completed - self._completed_at_start
+        if done_now <= 0:
+            return "?"
+        per_job = (time.monotonic() - self.started) / done_now
+        return format_duration(per_job * (self.total - completed))
+
+    def update(
+        self,
+        *,
+        succeeded: int,
+        failed: int,
+        stopped_early: int,
+        running: int,
+        best: tuple[float, int] | None,
+        force: bool = False,
+    ) -> None:
+        completed = succeeded + failed + stopped_early
+        best_text = f"best {self.metric}={best[0]:.6g} (job {best[1]})" if best else "no result yet"
+        line = (
+            f"samples: {completed}/{self.total} done ({failed} failed"
+            + (f", {stopped_early} stopped early" if stopped_early else "")
+            + f"), {running} running | {best_text} | elapsed "
+            f"{self.elapsed()}, ETA {self._eta(completed)}"
+        )
+        self.show(line, (succeeded, failed, stopped_early, running), force=force)
