@@ -152,26 +152,11 @@ class JobRunner:
 
     def _run_locked(self) -> int:
         state = job_state.load_state(self.layout, self.job_id)
-        if self._finished_before(state):
-            self._mark_done()
-            print(f"cluster_utils: job {self.job_id} already finished; not run again", flush=True)
-            return 0
-        abort = self._abort_reason()
-        if abort:
-            print(f"cluster_utils: job {self.job_id} not started: {abort}", file=sys.stderr)
-            return EXIT_ABORTED
-
-        with open(self.layout.launch_spec) as f:
-            spec = LaunchSpec.from_json(json.load(f))
-        env = job_environment(spec, self.job_id)
-        hostname = socket.gethostname()
-        runner = AttemptRunner(
-            spec,
-            env,
-            self.layout.stdout_file(self.job_id),
-            self.layout.stderr_file(self.job_id),
-            stop_request=self.layout.stop_request(self.job_id),
-        )
+        not_started = self._exit_without_running(state)
+        if not_started is not None:
+            return not_started
+        spec = self._load_spec()
+        runner = self._attempt_runner(spec)
         if not state.attempts:
             self._log(f"Job with id {self.job_id} submitted.")
         run_started = time.time()
@@ -181,57 +166,105 @@ class JobRunner:
                 code = runner.run([spec.pre_job_script])
                 if code != 0:
                     return self._fail(state, f"pre_job_script {describe_exit(code)}", code)
-            argv = job_argv(spec, self.layout.params_file(self.job_id))
-            fork = can_fork(spec)
-            while True:
-                attempt = Attempt(start=time.time(), hostname=hostname)
-                state.attempts.append(attempt)
-                state.status = job_state.RUNNING
-                state.hostname = hostname
-                state.scheduler_job_id = scheduler_job_id()
-                job_state.save_state(self.layout, state)
-                self._log(f"Job {self.job_id} started on hostname {hostname}")
-                code = runner.run(argv, fork=fork)
-                attempt.end = time.time()
-                attempt.return_code = code
-                if runner.stop_signal is not None:
-                    raise Interrupted(runner.stop_signal)
-                if code == constants.RETURN_CODE_FOR_RESUME:
-                    attempt.resumed = True
-                    state.resumes += 1
-                    job_protocol.clear_resume_request(self.working_dir)
-                    self._log(f"Job {self.job_id} exited to be resumed.")
-                    exit_code = scheduler_resume_exit_code()
-                    if exit_code is not None:
-                        state.status = job_state.PENDING
-                        job_state.save_state(self.layout, state)
-                        return exit_code
-                    continue
-                if code == 0 and self._metrics_written_since(run_started):
-                    state.status = job_state.SUCCEEDED
-                    state.return_code = 0
-                    job_state.save_state(self.layout, state)
-                    self._mark_done()
-                    self._log(f"Job {self.job_id} finished successfully.")
-                    return 0
-                if code == 0:
-                    return self._fail(
-                        state,
-                        "exited with code 0 but wrote no metrics.csv (finalize_job was not called)",
-                        0,
-                    )
-                return self._fail(state, describe_exit(code), code)
+            return self._run_attempts(state, spec, runner, run_started)
         except Interrupted as interrupted:
-            if runner.stopped_on_request:
-                return self._stopped_early(state)
-            # not the job's fault: it runs again on the next run and does not count as failed
-            if state.attempts and state.attempts[-1].end is None:
-                state.attempts[-1].end = time.time()
+            return self._interrupted(state, runner, interrupted)
+
+    def _exit_without_running(self, state: JobState) -> int | None:
+        """The exit code when the job must not run (finished before, run aborted), else None."""
+        if self._finished_before(state):
+            self._mark_done()
+            print(f"cluster_utils: job {self.job_id} already finished; not run again", flush=True)
+            return 0
+        abort = self._abort_reason()
+        if abort:
+            print(f"cluster_utils: job {self.job_id} not started: {abort}", file=sys.stderr)
+            return EXIT_ABORTED
+        return None
+
+    def _load_spec(self) -> LaunchSpec:
+        with open(self.layout.launch_spec) as f:
+            return LaunchSpec.from_json(json.load(f))
+
+    def _attempt_runner(self, spec: LaunchSpec) -> AttemptRunner:
+        return AttemptRunner(
+            spec,
+            job_environment(spec, self.job_id),
+            self.layout.stdout_file(self.job_id),
+            self.layout.stderr_file(self.job_id),
+            stop_request=self.layout.stop_request(self.job_id),
+        )
+
+    def _run_attempts(
+        self, state: JobState, spec: LaunchSpec, runner: AttemptRunner, run_started: float
+    ) -> int:
+        """Run the script until it does not ask to be resumed (or the scheduler takes over)."""
+        argv = job_argv(spec, self.layout.params_file(self.job_id))
+        fork = can_fork(spec)
+        while True:
+            attempt = self._start_attempt(state)
+            code = runner.run(argv, fork=fork)
+            attempt.end = time.time()
+            attempt.return_code = code
+            if runner.stop_signal is not None:
+                raise Interrupted(runner.stop_signal)
+            if code != constants.RETURN_CODE_FOR_RESUME:
+                return self._record_outcome(state, code, run_started)
+            scheduler_exit_code = self._resume(state, attempt)
+            if scheduler_exit_code is not None:
+                return scheduler_exit_code
+
+    def _start_attempt(self, state: JobState) -> Attempt:
+        hostname = socket.gethostname()
+        attempt = Attempt(start=time.time(), hostname=hostname)
+        state.attempts.append(attempt)
+        state.status = job_state.RUNNING
+        state.hostname = hostname
+        state.scheduler_job_id = scheduler_job_id()
+        job_state.save_state(self.layout, state)
+        self._log(f"Job {self.job_id} started on hostname {hostname}")
+        return attempt
+
+    def _resume(self, state: JobState, attempt: Attempt) -> int | None:
+        """Record a resume request; the scheduler's exit code if it runs the job again."""
+        attempt.resumed = True
+        state.resumes += 1
+        job_protocol.clear_resume_request(self.working_dir)
+        self._log(f"Job {self.job_id} exited to be resumed.")
+        exit_code = scheduler_resume_exit_code()
+        if exit_code is not None:
             state.status = job_state.PENDING
-            state.reason = f"interrupted by {interrupted}"
             job_state.save_state(self.layout, state)
-            self._log(f"Job {self.job_id} was interrupted ({interrupted}).", "WARNING")
-            return 128 + interrupted.signum
+        return exit_code
+
+    def _record_outcome(self, state: JobState, code: int, run_started: float) -> int:
+        """Success (exit 0 and metrics written during this run) or failure with its reason."""
+        if code == 0 and self._metrics_written_since(run_started):
+            state.status = job_state.SUCCEEDED
+            state.return_code = 0
+            job_state.save_state(self.layout, state)
+            self._mark_done()
+            self._log(f"Job {self.job_id} finished successfully.")
+            return 0
+        if code == 0:
+            return self._fail(
+                state,
+                "exited with code 0 but wrote no metrics.csv (finalize_job was not called)",
+                0,
+            )
+        return self._fail(state, describe_exit(code), code)
+
+    def _interrupted(self, state: JobState, runner: AttemptRunner, interrupted: Interrupted) -> int:
+        if runner.stopped_on_request:
+            return self._stopped_early(state)
+        # not the job's fault: it runs again on the next run and does not count as failed
+        if state.attempts and state.attempts[-1].end is None:
+            state.attempts[-1].end = time.time()
+        state.status = job_state.PENDING
+        state.reason = f"interrupted by {interrupted}"
+        job_state.save_state(self.layout, state)
+        self._log(f"Job {self.job_id} was interrupted ({interrupted}).", "WARNING")
+        return 128 + interrupted.signum
 
     def _stopped_early(self, state: JobState) -> int:
         """The driver asked to stop this job (kill_bad_jobs_early): done, but not successful."""
