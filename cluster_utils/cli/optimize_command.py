@@ -9,8 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cluster_utils.hpo.experiment_setup import HpoError
 from cluster_utils.hpo.run import OptimizationOptions, run_hp_optimization
+from cluster_utils.hpo.setup import HpoError
 
 
 def run_optimization_command(args: argparse.Namespace) -> int:

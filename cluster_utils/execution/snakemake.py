@@ -43,8 +43,17 @@ def snakemake_argv(
     cores: int | None = None,
     dry_run: bool = False,
     chunk_size: int = 1,
+    directory: Path | None = None,
+    extra_config: dict[str, str] | None = None,
     extra: list[str] | None = None,
 ) -> list[str]:
+    """The argv of one Snakemake run on an experiment. ``directory`` is Snakemake's working
+    directory (default: the experiment directory); ``extra_config`` adds ``--config`` items."""
+    config = {
+        EXPERIMENT_CONFIG_KEY: str(layout.root),
+        CHUNK_SIZE_CONFIG_KEY: str(chunk_size),
+        **(extra_config or {}),
+    }
     argv = [
         sys.executable,
         "-m",
@@ -52,12 +61,11 @@ def snakemake_argv(
         "--snakefile",
         str(snakefile()),
         "--directory",
-        str(layout.root),
+        str(directory or layout.root),
         "--profile",
         str(profile),
         "--config",
-        f"{EXPERIMENT_CONFIG_KEY}={layout.root}",
-        f"{CHUNK_SIZE_CONFIG_KEY}={chunk_size}",
+        *(f"{key}={value}" for key, value in config.items()),
         "--rerun-incomplete",
         "--rerun-triggers",
         "mtime",

@@ -126,6 +126,21 @@ class ExperimentLayout:
     def snakemake_log(self) -> Path:
         return self.internal / "snakemake.log"
 
+    @property
+    def hpo_driver_state(self) -> Path:
+        """hp_optimization's driver state: optimizer state and every job's record."""
+        return self.internal / "hpo_driver_state.json"
+
+    @property
+    def hpo_runner_log(self) -> Path:
+        """Output of locally started runner processes (the jobs' own output is in jobs/<id>/)."""
+        return self.internal / "hpo_runners.log"
+
+    @property
+    def hpo_batches_dir(self) -> Path:
+        """One Snakemake working directory per hp_optimization batch on a cluster profile."""
+        return self.internal / "hpo_batches"
+
     def status_dir(self, status: str) -> Path:
         """Directory of empty marker files, one per job in that status (cheap counting)."""
         return self.internal / "status" / status

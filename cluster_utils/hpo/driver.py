@@ -22,16 +22,14 @@ from collections.abc import Sequence
 
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
-from cluster_utils.hpo.best_jobs import remove_working_dirs, update_best_jobs
 from cluster_utils.hpo.driver_state import DriverState, JobRecord, save_driver_state
 from cluster_utils.hpo.early_killing import EarlyKilling, RankReference, record_early_value
-from cluster_utils.hpo.job_executor import JobExecutor
-from cluster_utils.hpo.job_launch import create_jobs
-from cluster_utils.hpo.job_outcome import read_outcome
-from cluster_utils.hpo.report_generation import BackgroundReports
+from cluster_utils.hpo.executors import JobExecutor
+from cluster_utils.hpo.jobs import create_jobs, read_outcome
+from cluster_utils.hpo.outputs import print_final_summary, remove_working_dirs, update_best_jobs
+from cluster_utils.hpo.report import BackgroundReports
 from cluster_utils.hpo.results_tables import ResultsTables
-from cluster_utils.hpo.run_settings import GENERATE_EVERY_ITERATION, GENERATE_NEVER, HpoSettings
-from cluster_utils.hpo.run_summary import print_final_summary
+from cluster_utils.hpo.setup import GENERATE_EVERY_ITERATION, GENERATE_NEVER, HpoSettings
 from cluster_utils.optimization import Optimizer
 from cluster_utils.optimization.param_values import setting_from_json, setting_to_json
 from cluster_utils.results.progress import OptimizationProgress

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from cluster_utils.base.job_protocol import atomic_write_json
@@ -19,10 +18,6 @@ STATE_FORMAT_VERSION = 1
 
 #: Status of a job the driver handed to an executor and has no outcome for yet.
 SUBMITTED = "submitted"
-
-
-def driver_state_file(layout: ExperimentLayout) -> Path:
-    return layout.internal / "hpo_driver_state.json"
 
 
 @dataclass
@@ -111,11 +106,11 @@ class DriverState:
 
 def load_driver_state(layout: ExperimentLayout) -> DriverState | None:
     try:
-        with open(driver_state_file(layout)) as f:
+        with open(layout.hpo_driver_state) as f:
             return DriverState.from_json(json.load(f))
     except FileNotFoundError:
         return None
 
 
 def save_driver_state(layout: ExperimentLayout, state: DriverState) -> None:
-    atomic_write_json(driver_state_file(layout), state.to_json())
+    atomic_write_json(layout.hpo_driver_state, state.to_json())

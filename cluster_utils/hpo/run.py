@@ -16,16 +16,14 @@ from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.setup import open_experiment, start_run
 from cluster_utils.hpo.driver import OptimizationLoop
-from cluster_utils.hpo.experiment_setup import (
+from cluster_utils.hpo.executors import JobExecutor, LocalExecutor, SnakemakeBatchExecutor
+from cluster_utils.hpo.setup import (
     ConfigChangedError,
+    HpoSettings,
     build_optimizer,
     load_or_start_state,
     write_hpo_run_files,
 )
-from cluster_utils.hpo.job_executor import JobExecutor
-from cluster_utils.hpo.local_executor import LocalExecutor
-from cluster_utils.hpo.run_settings import HpoSettings
-from cluster_utils.hpo.snakemake_batches import SnakemakeBatchExecutor
 from cluster_utils.results.progress import OptimizationProgress
 
 

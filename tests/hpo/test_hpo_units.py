@@ -18,10 +18,10 @@ from cluster_utils.hpo.driver_state import (
     save_driver_state,
 )
 from cluster_utils.hpo.early_killing import looks_bad, rank_reference
-from cluster_utils.hpo.job_launch import job_params
+from cluster_utils.hpo.executors import batch_argv
+from cluster_utils.hpo.jobs import job_params
 from cluster_utils.hpo.results_tables import ResultsTables
-from cluster_utils.hpo.run_settings import HpoSettings, changed_settings, seed_from_fingerprint
-from cluster_utils.hpo.snakemake_batches import batch_argv
+from cluster_utils.hpo.setup import HpoSettings, changed_settings, seed_from_fingerprint
 
 SETTINGS = {
     "optimization_procedure_name": "demo",

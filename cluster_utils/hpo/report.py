@@ -5,7 +5,7 @@ a request while one is being drawn is merged into one more report after it. The 
 a temporary file and renamed, so ``result.pdf`` is always complete. The final report is drawn
 before the command returns.
 
-``python -m cluster_utils.hpo.report_generation EXPERIMENT_DIR OUTPUT`` draws one report.
+``python -m cluster_utils.hpo.report EXPERIMENT_DIR OUTPUT`` draws one report.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class BackgroundReports:
                 [
                     sys.executable,
                     "-m",
-                    "cluster_utils.hpo.report_generation",
+                    "cluster_utils.hpo.report",
                     str(self.layout.root),
                     str(_partial_report(self.layout)),
                 ],
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
         print(
-            "usage: python -m cluster_utils.hpo.report_generation EXPERIMENT_DIR OUTPUT",
+            "usage: python -m cluster_utils.hpo.report EXPERIMENT_DIR OUTPUT",
             file=sys.stderr,
         )
         return 2

@@ -1,23 +1,49 @@
-"""What a finished job means for the optimization, read from the files its runner left.
-
-- ``succeeded``: the metric from ``metrics.csv`` (missing metric -> a failure with a reason);
-- ``failed``: told to the optimizer as ``None`` (a failure, never dropped);
-- ``stopped_early`` (kill_bad_jobs_early): its last early result;
-- anything else (``pending``/``running``): the runner ended without an outcome (interrupted, or
-  not started because the run was aborted); the driver decides whether to start it again.
+"""The jobs of an optimization: creating them (fresh ids, one params.json each) and reading
+their outcome back (status, metric value, early results) from the runner's files.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cluster_utils.base import constants
-from cluster_utils.base.job_protocol import read_early_results
+from cluster_utils.base.job_protocol import atomic_write_text, read_early_results
+from cluster_utils.base.nested_dicts import merge_nested, set_dotted
+from cluster_utils.base.settings import evaluate_dynamic, unflatten_dict
 from cluster_utils.experiment import job_state
+from cluster_utils.experiment.job_ids import reserve_ids
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.results.collect import read_metrics
+
+
+def job_params(
+    fixed_params: Mapping[str, Any], setting: Mapping[str, Any], job_id: int, working_dir: str
+) -> dict[str, Any]:
+    """The nested parameters a job script receives: fixed_params, the optimized values on top,
+    per-job templates (``"{fn_args.u < 0.2}"``) evaluated, plus ``id`` and ``working_dir``."""
+    params = merge_nested({}, unflatten_dict(dict(fixed_params)))
+    for name, value in setting.items():
+        set_dotted(params, name, list(value) if isinstance(value, tuple) else value)
+    params = evaluate_dynamic(params, strict=True)
+    return {**params, "id": job_id, constants.WORKING_DIR: working_dir}
+
+
+def create_jobs(
+    layout: ExperimentLayout, fixed_params: Mapping[str, Any], settings: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """Reserve never-used ids for ``settings`` and write their parameter files; return the ids."""
+    ids = reserve_ids(layout.id_registry, len(settings))
+    for job_id, setting in zip(ids, settings, strict=True):
+        params = job_params(fixed_params, setting, job_id, str(layout.working_dir(job_id)))
+        path = layout.params_file(job_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(params, indent=2, sort_keys=True, default=str))
+    return ids
+
 
 FINISHED_STATUSES = (job_state.SUCCEEDED, job_state.FAILED, job_state.STOPPED_EARLY)
 

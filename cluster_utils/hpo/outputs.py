@@ -1,16 +1,42 @@
-"""The summary printed when an optimization ends: counts, best settings, failures and files."""
+"""What an optimization leaves for the user besides the tables: the best jobs' working
+directories (``best_jobs/``), removal of the other working directories, and the final summary.
+"""
 
 from __future__ import annotations
 
+import shutil
 import sys
+from collections.abc import Iterable
 
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.hpo.driver_state import DriverState
-from cluster_utils.hpo.report_generation import report_file
+from cluster_utils.hpo.report import report_file
 from cluster_utils.hpo.results_tables import ResultsTables
-from cluster_utils.hpo.run_settings import HpoSettings
+from cluster_utils.hpo.setup import HpoSettings
 from cluster_utils.results.failures import failure_lines, failure_row
+
+
+def update_best_jobs(layout: ExperimentLayout, best_ids: list[int]) -> None:
+    layout.best_jobs.mkdir(parents=True, exist_ok=True)
+    wanted = {str(job_id) for job_id in best_ids}
+    for entry in layout.best_jobs.iterdir():
+        if entry.is_dir() and entry.name not in wanted:
+            shutil.rmtree(entry, ignore_errors=True)
+    for job_id in best_ids:
+        target = layout.best_jobs / str(job_id)
+        source = layout.working_dir(job_id)
+        if not target.exists() and source.is_dir():
+            partial = target.with_name(f".{target.name}.partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            shutil.copytree(source, partial, symlinks=True)
+            partial.rename(target)
+
+
+def remove_working_dirs(layout: ExperimentLayout, job_ids: Iterable[int]) -> None:
+    for job_id in job_ids:
+        shutil.rmtree(layout.working_dir(job_id), ignore_errors=True)
+
 
 BEST_SHOWN = 3
 
