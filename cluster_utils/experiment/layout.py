@@ -59,6 +59,15 @@ class ExperimentLayout:
     def working_dir(self, job_id: int | str) -> Path:
         return self.working_directories / str(job_id)
 
+    def report_pdf(self, kind: str, name: str | None = None) -> Path:
+        """3.0's report file: ``result.pdf`` for hp_optimization, ``<name>_report.pdf`` (name:
+        optimization_procedure_name) for grid_search."""
+        if kind == "hp_optimization":
+            return self.root / "result.pdf"
+        if not name:
+            raise ValueError("the grid_search report is named after optimization_procedure_name")
+        return self.root / f"{name}_report.pdf"
+
     # runner-side files of one job
     @property
     def jobs_dir(self) -> Path:
