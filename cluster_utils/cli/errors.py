@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-EXIT_ERROR = 1
-EXIT_CONFIG_ERROR = 2
+from cluster_utils.base.exit_codes import ABORTED, CONFIG_ERROR
+
+EXIT_ERROR = ABORTED
+EXIT_CONFIG_ERROR = CONFIG_ERROR
 
 
 @dataclass
@@ -45,7 +47,7 @@ def handle_errors() -> Iterator[Outcome]:
         outcome.code = EXIT_CONFIG_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        outcome.code = 130
+        outcome.code = ABORTED
     except Exception as error:
         for error_type, code in _known_errors().items():
             if isinstance(error, error_type):

@@ -35,6 +35,11 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "--cores", type=int, help="at most this many cores for local jobs (default: all)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="show Snakemake's own output")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="unknown config keys are errors, and any failed job gives exit code 1 (for CI)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,6 +132,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 force_local=args.force_local,
                 snakemake_args=args.snakemake_args,
                 verbose=args.verbose,
+                strict=args.strict,
             )
         )
     if args.command == "optimize":

@@ -22,6 +22,7 @@ def run_optimization_command(args: argparse.Namespace) -> int:
         cores=getattr(args, "cores", None),
         verbose=bool(getattr(args, "verbose", False)),
         force=bool(getattr(args, "force", False)),
+        strict=bool(getattr(args, "strict", False)),
     )
     try:
         return run_hp_optimization(options)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,17 +27,31 @@ class OpenedExperiment:
     start_dir: Path
     layout: ExperimentLayout
     kind: Kind
+    #: warnings about the config (unknown keys), one line each; the caller shows them
+    warnings: tuple[str, ...] = ()
 
 
 def open_experiment(
-    config_file: str | os.PathLike[str], overrides: list[str], kind: Kind
+    config_file: str | os.PathLike[str],
+    overrides: list[str],
+    kind: Kind,
+    *,
+    strict: bool = False,
 ) -> OpenedExperiment:
-    """Validated settings and the (created) experiment directory."""
+    """Validated settings and the (created) experiment directory.
+
+    ``strict``: unknown config keys are errors rather than warnings."""
     start_dir = Path.cwd()
-    settings = load_experiment_settings(config_file, overrides, kind)
-    layout = ExperimentLayout.at(experiment_directory(settings, start_dir))
+    loaded = load_experiment_settings(config_file, overrides, kind, strict=strict)
+    layout = ExperimentLayout.at(experiment_directory(loaded.settings, start_dir))
     layout.root.mkdir(parents=True, exist_ok=True)
-    return OpenedExperiment(settings, start_dir, layout, kind)
+    return OpenedExperiment(loaded.settings, start_dir, layout, kind, loaded.warnings)
+
+
+def print_config_warnings(warnings: tuple[str, ...] | list[str]) -> None:
+    """Config warnings (unknown keys, ...), printed before any job starts."""
+    for warning in warnings:
+        print(f"cluster_utils: warning: {warning}", file=sys.stderr, flush=True)
 
 
 def write_if_changed(path: Path, text: str) -> bool:

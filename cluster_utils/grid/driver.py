@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from cluster_utils.base.exit_codes import run_exit_code
 from cluster_utils.execution.profiles import profile_for_run, resolve_profile
 from cluster_utils.execution.snakemake import (
     acquire_run_lock,
@@ -16,7 +17,7 @@ from cluster_utils.execution.snakemake import (
     tail_of,
 )
 from cluster_utils.experiment.chunks import local_chunk_size
-from cluster_utils.experiment.setup import open_experiment, start_run
+from cluster_utils.experiment.setup import open_experiment, print_config_warnings, start_run
 from cluster_utils.grid.planning import plan_grid_search
 from cluster_utils.grid.run_report import finish_grid_run
 from cluster_utils.results.progress import GridProgress
@@ -34,10 +35,15 @@ class GridSearchOptions:
     force_local: bool = False
     snakemake_args: list[str] | None = None
     verbose: bool = False
+    #: unknown config keys are errors, and any failed job makes the exit code non-zero
+    strict: bool = False
 
 
 def run_grid_search(options: GridSearchOptions) -> int:
-    opened = open_experiment(options.config_file, options.overrides, "grid_search")
+    opened = open_experiment(
+        options.config_file, options.overrides, "grid_search", strict=options.strict
+    )
+    print_config_warnings(opened.warnings)
     settings, layout = opened.settings, opened.layout
     profile, profile_reason = profile_for_run(
         settings, options.profile, force_local=options.force_local
@@ -83,17 +89,21 @@ def run_grid_search(options: GridSearchOptions) -> int:
             jobs_die_with_driver=is_local,
         )
         display.close()
-        summary = finish_grid_run(layout, plan.job_ids, settings)
+        summary = finish_grid_run(layout, plan.job_ids, settings, warnings=opened.warnings)
         if code == 130:
             print("cluster_utils: interrupted; run the same command to continue", file=sys.stderr)
-            return 130
-        if code != 0 and not summary.failures:
+        elif code != 0 and not summary.failures:
             print(
                 f"cluster_utils: Snakemake exited with code {code}; its log "
                 f"({layout.snakemake_log}) ends with:\n{tail_of(layout.snakemake_log)}",
                 file=sys.stderr,
             )
             return code
-        return 0 if summary.counts["succeeded"] == summary.total else 1
+        return run_exit_code(
+            aborted=layout.abort_file.exists(),
+            interrupted=code == 130,
+            failed_jobs=summary.counts["failed"],
+            strict=options.strict,
+        )
     finally:
         lock.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from cluster_utils.experiment.layout import ExperimentLayout
@@ -11,7 +12,9 @@ from cluster_utils.results.collect import RunSummary, collect_results
 from cluster_utils.results.failures import failure_lines
 
 
-def format_summary(layout: ExperimentLayout, summary: RunSummary) -> str:
+def format_summary(
+    layout: ExperimentLayout, summary: RunSummary, warnings: Sequence[str] = ()
+) -> str:
     counts = summary.counts
     lines = [
         f"cluster_utils: {counts['succeeded']} succeeded, {counts['failed']} failed, "
@@ -22,19 +25,23 @@ def format_summary(layout: ExperimentLayout, summary: RunSummary) -> str:
     if layout.abort_file.exists():
         lines.append(f"  aborted: {layout.abort_file.read_text().strip()}")
     lines.extend(failure_lines(layout, summary.failures))
+    lines.extend(f"  config warning: {warning}" for warning in warnings)
     if summary.failures:
         lines.append("  run the same command again to re-run only the failed and missing jobs")
     return "\n".join(lines)
 
 
 def finish_grid_run(
-    layout: ExperimentLayout, job_ids: list[int], settings: dict[str, Any]
+    layout: ExperimentLayout,
+    job_ids: list[int],
+    settings: dict[str, Any],
+    warnings: Sequence[str] = (),
 ) -> RunSummary:
     """Collect the tables, print the summary, and clean up as the settings ask. When some jobs
     failed or are missing (so the workflow's report rule could not run) and generate_report
     asks for a report, draw the report of what succeeded."""
     summary = collect_results(layout, job_ids)
-    print(format_summary(layout, summary), file=sys.stderr, flush=True)
+    print(format_summary(layout, summary, warnings), file=sys.stderr, flush=True)
     if settings.get("generate_report", "never") != "never" and (
         summary.counts["succeeded"] < summary.total
     ):

@@ -20,6 +20,7 @@ import signal
 import time
 from collections.abc import Sequence
 
+from cluster_utils.base.exit_codes import run_exit_code
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.hpo.driver_state import DriverState, JobRecord, save_driver_state
@@ -38,8 +39,6 @@ from cluster_utils.results.progress import OptimizationProgress
 ABORT_MARGIN = 5
 #: a job whose runner ends without an outcome (not interrupted by us) is started again this often
 MAX_RESTARTS_WITHOUT_OUTCOME = 2
-EXIT_ABORTED = 1
-EXIT_INTERRUPTED = 130
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:
@@ -55,8 +54,13 @@ class OptimizationLoop:
         optimizer: Optimizer,
         executor: JobExecutor,
         progress: OptimizationProgress,
+        *,
+        strict: bool = False,
+        config_warnings: tuple[str, ...] = (),
     ) -> None:
         self.layout = layout
+        self.strict = strict
+        self.config_warnings = config_warnings
         self.hpo = hpo
         self.state = state
         self.optimizer = optimizer
@@ -301,7 +305,7 @@ class OptimizationLoop:
             self.progress.message(
                 "cluster_utils: interrupted; run the same command to continue the optimization"
             )
-            return EXIT_INTERRUPTED
+            return self._exit_code(interrupted=True)
         return self._finish()
 
     def _final_report_version(self) -> int | None:
@@ -317,10 +321,8 @@ class OptimizationLoop:
         self._log(reason, "ERROR")
         self.reports.finish(self._final_report_version())
         self.progress.close()
-        print_final_summary(
-            self.layout, self.state, self.hpo, self.tables, self.optimized_names, aborted=reason
-        )
-        return EXIT_ABORTED
+        self._print_summary(aborted=reason)
+        return self._exit_code(aborted=True)
 
     def _finish(self) -> int:
         self.executor.shutdown()
@@ -330,7 +332,26 @@ class OptimizationLoop:
         self.progress.close()
         self.reports.finish(self._final_report_version())
         self._log("Procedure successfully finished")
+        self._print_summary(aborted=None)
+        return self._exit_code()
+
+    def _print_summary(self, *, aborted: str | None) -> None:
         print_final_summary(
-            self.layout, self.state, self.hpo, self.tables, self.optimized_names, aborted=None
+            self.layout,
+            self.state,
+            self.hpo,
+            self.tables,
+            self.optimized_names,
+            aborted=aborted,
+            config_warnings=self.config_warnings,
         )
-        return 0
+
+    def _exit_code(self, *, aborted: bool = False, interrupted: bool = False) -> int:
+        return run_exit_code(
+            aborted=aborted,
+            interrupted=interrupted,
+            failed_jobs=self.state.count(job_state.FAILED),
+            succeeded_jobs=self.state.count(job_state.SUCCEEDED)
+            + self.state.count(job_state.STOPPED_EARLY),
+            strict=self.strict,
+        )

@@ -49,6 +49,7 @@ def format_final_summary(
     optimized_names: list[str],
     *,
     aborted: str | None,
+    config_warnings: tuple[str, ...] = (),
 ) -> str:
     succeeded = state.count(job_state.SUCCEEDED)
     failed = state.count(job_state.FAILED)
@@ -75,6 +76,7 @@ def format_final_summary(
         if record.status == job_state.FAILED
     ]
     lines.extend(failure_lines(layout, failures))
+    lines.extend(f"  config warning: {warning}" for warning in config_warnings)
     lines.append(f"  results: {layout.all_data_csv}, {layout.reduced_data_csv.name}")
     if hpo.num_best_jobs_whose_data_is_kept:
         lines.append(f"  best jobs' working directories: {layout.best_jobs}")
@@ -91,9 +93,18 @@ def print_final_summary(
     optimized_names: list[str],
     *,
     aborted: str | None,
+    config_warnings: tuple[str, ...] = (),
 ) -> None:
     print(
-        format_final_summary(layout, state, hpo, tables, optimized_names, aborted=aborted),
+        format_final_summary(
+            layout,
+            state,
+            hpo,
+            tables,
+            optimized_names,
+            aborted=aborted,
+            config_warnings=config_warnings,
+        ),
         file=sys.stderr,
         flush=True,
     )

@@ -14,7 +14,7 @@ from cluster_utils.execution.profiles import profile_for_run, resolve_profile
 from cluster_utils.execution.snakemake import acquire_run_lock
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
-from cluster_utils.experiment.setup import open_experiment, start_run
+from cluster_utils.experiment.setup import open_experiment, print_config_warnings, start_run
 from cluster_utils.hpo.driver import OptimizationLoop
 from cluster_utils.hpo.executors import JobExecutor, LocalExecutor, SnakemakeBatchExecutor
 from cluster_utils.hpo.setup import (
@@ -36,6 +36,8 @@ class OptimizationOptions:
     cores: int | None = None
     verbose: bool = False
     force: bool = False
+    #: unknown config keys are errors, and any failed job makes the exit code non-zero
+    strict: bool = False
 
 
 def make_executor(
@@ -47,7 +49,10 @@ def make_executor(
 
 
 def run_hp_optimization(options: OptimizationOptions) -> int:
-    opened = open_experiment(options.config_file, options.overrides, "hp_optimization")
+    opened = open_experiment(
+        options.config_file, options.overrides, "hp_optimization", strict=options.strict
+    )
+    print_config_warnings(opened.warnings)
     settings, layout = opened.settings, opened.layout
     profile, profile_reason = profile_for_run(
         settings, options.profile, force_local=options.force_local
@@ -79,7 +84,16 @@ def run_hp_optimization(options: OptimizationOptions) -> int:
             f"seed {state.seed}; {state.n_completed} of {hpo.number_of_samples} samples done.",
         )
         progress = OptimizationProgress(hpo.number_of_samples, hpo.metric_to_optimize)
-        loop = OptimizationLoop(layout, hpo, state, optimizer, executor, progress)
+        loop = OptimizationLoop(
+            layout,
+            hpo,
+            state,
+            optimizer,
+            executor,
+            progress,
+            strict=options.strict,
+            config_warnings=tuple(opened.warnings),
+        )
         return loop.run()
     finally:
         lock.close()
