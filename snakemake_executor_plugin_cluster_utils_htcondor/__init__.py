@@ -3,20 +3,23 @@
 Snakemake finds executor plugins by module name (``snakemake_executor_plugin_<name>``), so this
 top-level package is the executor ``cluster-utils-htcondor`` (``--executor cluster-utils-htcondor``,
 settings ``--cluster-utils-htcondor-<setting>``). It subclasses snakemake-executor-plugin-htcondor's
-Executor and adds, per job (see :mod:`cluster_utils.backends.htcondor`):
+Executor and adds, per job (the backend ``get_backend("htcondor")``, package
+:mod:`cluster_utils.backends.htcondor`, holds the translation and the job side):
 
-- exit_for_resume: the job runs under ``python -m cluster_utils.backends.htcondor`` (a wrapper
-  around the plugin's ``python -m snakemake`` sub-run) with 3.0's ``on_exit_hold`` /
+- exit_for_resume: the job runs under ``python -m cluster_utils.backends.htcondor.job_wrapper`` (a
+  wrapper around the plugin's ``python -m snakemake`` sub-run) with 3.0's ``on_exit_hold`` /
   ``periodic_release`` policy: a resume request becomes exit code 3, HTCondor holds the job and
   releases it, and the same job runs again (same parameters and working directory);
 - ``request_cpus`` from the resources (the plugin alone takes the rule's ``threads``),
-  ``getenv = True`` (as 3.0) and the verbatim ``extra_submission_options``;
+  ``getenv = True`` (as 3.0) and the verbatim ``extra_submission_options`` (last: they win, and
+  a warning names each key whose value they change);
 - the bid: with ``condor_submit_bid`` on PATH (MPI-IS) jobs are submitted with
   ``condor_submit_bid <bid>``; otherwise through the schedd bindings (the bid is recorded as
   ``ClusterUtilsBid`` either way);
 - unmatched jobs: a job idle for ``--cluster-utils-htcondor-unmatched-timeout`` seconds that no
   machine of the pool could ever match (checked against the slot ads at full capacity) is removed
-  and reported as failed, with its requirements, instead of waiting forever.
+  and reported as failed, with its requirements, instead of waiting forever (:mod:`._unmatched`,
+  with the requirements-clause reader :mod:`._clauses`).
 
 The plugin's submission code is reused through two of its methods: ``run_job`` (wrapped) and
 ``_log_resource_requests`` (called with the final submit dict just before submission), so the

@@ -21,9 +21,11 @@ from snakemake_interface_common.exceptions import WorkflowError
 from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
-from cluster_utils.backends import htcondor as backend
+from cluster_utils.backends import get_backend
 
-from . import _failures
+from . import _failures, _unmatched
+
+backend = get_backend("htcondor")
 
 #: Default seconds a job may stay idle before it is checked for being unmatchable.
 DEFAULT_UNMATCHED_TIMEOUT = 600
@@ -65,6 +67,7 @@ class Executor(_htcondor_plugin.Executor):
         self._bid_command = backend.submit_bid_command()
         self._bid_timeout = int(settings.submit_bid_timeout or 15)
         self._warned_no_wrapper = False
+        self._override_warnings = backend.OverrideWarnings(self.logger.warning)
         if self._bid_command:
             self.logger.info(
                 f"cluster_utils: jobs with a bid are submitted with {self._bid_command} <bid>"
@@ -110,7 +113,9 @@ class Executor(_htcondor_plugin.Executor):
                 "cluster_utils: jobs use a job_wrapper; exit_for_resume re-runs the script "
                 "inside the same HTCondor job instead of holding and releasing it"
             )
-        submit_dict.update(backend.cluster_utils_submit_commands(resources, resume=wrapped))
+        backend.complete_submit_commands(
+            submit_dict, resources, resume=wrapped, warnings=self._override_warnings
+        )
 
     @contextlib.contextmanager
     def _submit_with_bid(self, bid: int) -> Iterator[None]:
@@ -167,7 +172,7 @@ class Executor(_htcondor_plugin.Executor):
             return {}
         self._last_unmatched_check = time.time()
         try:
-            return backend.find_unmatched_jobs(
+            return _unmatched.find_unmatched_jobs(
                 [int(j.external_jobid) for j in active_jobs], self._unmatched_timeout
             )
         except Exception as exc:  # the check must never break the run
@@ -175,7 +180,7 @@ class Executor(_htcondor_plugin.Executor):
             return {}
 
     def _remove(self, cluster_id: int, reason: str) -> None:
-        # condor_rm, not the bindings: see backend.find_unmatched_jobs (status thread)
+        # condor_rm, not the bindings: see _unmatched.find_unmatched_jobs (status thread)
         try:
             subprocess.run(
                 ["condor_rm", "-reason", reason, str(cluster_id)],

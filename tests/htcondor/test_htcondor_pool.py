@@ -7,6 +7,7 @@ tested through the CLI and `snakemake --profile` in test_htcondor_grid.py.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,3 +75,32 @@ def test_bid_goes_through_condor_submit_bid(htcondor_pool: Pool, workflow_dir: P
         workflow_dir, "condor_history", "-limit", "1", "-af", "ClusterUtilsBid", "SubmitBid"
     )
     assert history.stdout.split() == ["42", "42"]
+
+
+def test_extra_submission_options_win_in_the_executor(
+    htcondor_pool: Pool, workflow_dir: Path
+) -> None:
+    """3.0's extra_submission_options reach the submitted jobs exactly as given; where they set
+    what the mapping sets (memory_in_mb -> request_memory) they win, with one warning a run."""
+    tag = uuid.uuid4().hex
+    cluster_requirements = {
+        "request_cpus": 1,
+        "memory_in_mb": 200,
+        "extra_submission_options": {"request_memory": 300, "+CuExtra": f'"{tag}"'},
+    }
+    config = write_config(workflow_dir, ["ok1", "ok2"], cluster_requirements)
+    result = htcondor_pool.snakemake(workflow_dir, "--configfile", config)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    assert log.count("extra_submission_options sets request_memory = 300;") == 1, log
+    assert "replaces request_memory = 200" in log
+    history = htcondor_pool.run(
+        workflow_dir,
+        "condor_history",
+        "-constraint",
+        f'CuExtra =?= "{tag}"',
+        "-af",
+        "RequestMemory",
+        "RequestCpus",
+    )
+    assert history.stdout.split() == ["300", "1"] * 2, history.stdout + history.stderr

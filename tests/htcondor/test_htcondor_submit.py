@@ -2,22 +2,29 @@
 
 Generated submit descriptions are expanded into job ClassAds with ``htcondor.Submit(text).jobs()``
 (like ``condor_submit -dry-run``: bad expressions are rejected) and matched with
-``job.symmetricMatch(machine)`` against fake machine ads.
+``job.symmetricMatch(machine)`` against machine ads written here (no pool needed). The backend is
+used through its seam, ``get_backend("htcondor")``; the job wrapper and the executor's unmatched
+check are imported from their modules.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cluster_utils.backends import htcondor as backend
+from cluster_utils.backends import get_backend
+from cluster_utils.backends.htcondor import job_wrapper
 
+backend = get_backend("htcondor")
 htcondor = pytest.importorskip("htcondor", reason="needs the htcondor bindings (htcondor<25)")
 classad = pytest.importorskip("classad")
+unmatched = pytest.importorskip("snakemake_executor_plugin_cluster_utils_htcondor._unmatched")
+clauses = pytest.importorskip("snakemake_executor_plugin_cluster_utils_htcondor._clauses")
 
 FULL = {
     "request_cpus": 2,
@@ -59,7 +66,7 @@ queue
 
 
 def job_ad(cluster_requirements: dict[str, Any]) -> Any:
-    text = backend.submit_description(cluster_requirements)
+    text = backend.submit_description(cluster_requirements, warnings=backend.OverrideWarnings())
     jobs = list(htcondor.Submit(text).jobs(count=1))
     assert len(jobs) == 1
     return jobs[0]
@@ -203,9 +210,161 @@ def test_extra_submission_options_forms(extra: Any) -> None:
     assert str(ad.lookup("Rank")) == "TARGET.Memory"
 
 
-def test_extra_submission_options_override_defaults() -> None:
-    ad = job_ad({"extra_submission_options": {"on_exit_hold": "false"}})
-    assert str(ad.lookup("OnExitHold")) == "false"
+# --- extra_submission_options that set what the mapping sets: the user's value wins -----------
+
+#: cluster_requirements whose translation sets request_cpus/gpus/memory, requirements and
+#: ConcurrencyLimits; the executor adds getenv and the resume policy
+MAPPED = {
+    "request_cpus": 2,
+    "request_gpus": 1,
+    "memory_in_mb": 4000,
+    "cuda_requirement": "7.0",
+    "concurrency_limit_tag": "gpu",
+    "concurrency_limit": 2,
+}
+
+
+def _requirements_replaced(ad: Any) -> bool:
+    requirements = str(ad.lookup("Requirements"))
+    return "CUDAGlobalMemoryMb >= 123" in requirements and "CUDACapability" not in requirements
+
+
+#: (extra option key, its value, a check of the expanded job ad, the mapping's key it replaces)
+OVERRIDES: list[tuple[str, str, Callable[[Any], bool], str]] = [
+    ("request_memory", "8000", lambda ad: ad["RequestMemory"] == 8000, "request_memory"),
+    ("request_cpus", "4", lambda ad: ad["RequestCpus"] == 4, "request_cpus"),
+    ("request_gpus", "2", lambda ad: ad["RequestGPUs"] == 2, "request_gpus"),
+    ("requirements", "TARGET.CUDAGlobalMemoryMb >= 123", _requirements_replaced, "requirements"),
+    (
+        "concurrency_limits",
+        "user.other:100",
+        lambda ad: ad["ConcurrencyLimits"] == "user.other:100",
+        "+ConcurrencyLimits",
+    ),
+    ("getenv", "False", lambda ad: ad["Environment"] == "", "getenv"),
+    ("on_exit_hold", "false", lambda ad: ad.eval("OnExitHold") is False, "on_exit_hold"),
+    # other spellings of the same commands
+    ("RequestMemory", "7000", lambda ad: ad["RequestMemory"] == 7000, "request_memory"),
+    ("Request_Memory", "6000", lambda ad: ad["RequestMemory"] == 6000, "request_memory"),
+    (
+        "+ConcurrencyLimits",
+        '"user.x:5"',
+        lambda ad: ad["ConcurrencyLimits"] == "user.x:5",
+        "+ConcurrencyLimits",
+    ),
+]
+
+
+def warnings_into(messages: list[str]) -> Any:
+    return backend.OverrideWarnings(messages.append)
+
+
+@pytest.mark.parametrize("form", ["dict", "list", "str"])
+@pytest.mark.parametrize(
+    ("key", "value", "check", "replaced"),
+    OVERRIDES,
+    ids=[row[0] for row in OVERRIDES],
+)
+def test_extra_option_wins_over_the_mapping_with_a_warning(
+    form: str, key: str, value: str, check: Callable[[Any], bool], replaced: str
+) -> None:
+    line = f"{key} = {value}"
+    extra = {"dict": {key: value}, "list": [line], "str": f"# mine\n{line}\n"}[form]
+    messages: list[str] = []
+    text = backend.submit_description(
+        {**MAPPED, "extra_submission_options": extra}, warnings=warnings_into(messages)
+    )
+    # passed through exactly as given, last, and the mapping's line for that key is gone
+    assert text.endswith(f"\n{line}\nqueue\n")
+    mapped_lines = text.splitlines()[:-2]
+    assert not [kept for kept in mapped_lines if kept.startswith(f"{replaced} = ")]
+    ad = next(iter(htcondor.Submit(text).jobs(count=1)))
+    assert check(ad)
+    assert len(messages) == 1
+    assert f"sets {key} = {value}" in messages[0]
+    assert f"replaces {replaced} = " in messages[0]
+
+
+def test_extra_option_override_matches_pool_machines() -> None:
+    """The user's requirements replace the mapping's (as 3.0's later .sub line did)."""
+    extra = {"requirements": 'UtsnameNodename == "node1"', "request_memory": "100"}
+    messages: list[str] = []
+    text = backend.submit_description(
+        {**MAPPED, "cuda_requirement": "9.0", "extra_submission_options": extra},
+        warnings=warnings_into(messages),
+    )
+    ad = next(iter(htcondor.Submit(text).jobs(count=1)))
+    assert ad.symmetricMatch(machine())  # CUDA 9.0 alone would never match
+    assert not ad.symmetricMatch(machine(UtsnameNodename="node2"))
+    assert [m.split(";")[0] for m in messages] == [
+        'cluster_utils: extra_submission_options sets requirements = UtsnameNodename == "node1"',
+        "cluster_utils: extra_submission_options sets request_memory = 100",
+    ]
+
+
+def test_extra_option_warning_once_per_key() -> None:
+    messages: list[str] = []
+    warnings = warnings_into(messages)
+    cr = {**MAPPED, "extra_submission_options": {"request_memory": 1, "RequestGPUs": 0}}
+    for _ in range(3):  # three jobs of one run
+        backend.submit_description(cr, warnings=warnings)
+    other = {**MAPPED, "extra_submission_options": ["request_memory = 2", "Request_GPUs = 3"]}
+    backend.submit_description(other, warnings=warnings)  # other spellings: the same keys
+    assert len(messages) == 2
+    assert "sets request_memory = 1" in messages[0] and "sets RequestGPUs = 0" in messages[1]
+    backend.submit_description(cr, warnings=warnings_into(fresh := []))  # a new run warns again
+    assert len(fresh) == 2
+
+
+def test_extra_option_without_conflict_does_not_warn() -> None:
+    messages: list[str] = []
+    extra = {"+Foo": '"bar"', "request_memory": "4000", "getenv": "True", "priority": 3}
+    text = backend.submit_description(
+        {**MAPPED, "extra_submission_options": extra}, warnings=warnings_into(messages)
+    )
+    assert messages == []  # new keys, or the same value as the mapping's
+    assert text.count("request_memory = ") == 1
+
+
+def test_extra_option_warning_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    cr = {"memory_in_mb": 1000, "extra_submission_options": "request_memory = 2 GB"}
+    with caplog.at_level("WARNING"):
+        backend.submit_description(cr, warnings=backend.OverrideWarnings())
+    (record,) = [r for r in caplog.records if "extra_submission_options" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert "sets request_memory = 2 GB; it replaces request_memory = 1000" in record.getMessage()
+
+
+def test_executor_completes_the_plugins_submit_dict() -> None:
+    """The path our executor takes: the plugin's dict (request_cpus from threads, classad_X as
+    quoted +X), completed in place, then submitted as a dict."""
+    cr = {**MAPPED, "extra_submission_options": {"concurrency_limits": "user.b:10", "+Foo": 1}}
+    resources = backend.snakemake_resources(cr)
+    submit_dict: dict[str, Any] = {
+        "executable": sys.executable,
+        "arguments": "-m snakemake --version",
+        "request_cpus": "1",
+        "request_memory": resources["request_memory"],
+        "+ConcurrencyLimits": f'"{resources["classad_ConcurrencyLimits"]}"',
+    }
+    messages: list[str] = []
+    backend.complete_submit_commands(
+        submit_dict, resources, resume=True, warnings=warnings_into(messages)
+    )
+    assert "+ConcurrencyLimits" not in submit_dict
+    ad = next(iter(htcondor.Submit(submit_dict).jobs(count=1)))
+    assert ad["ConcurrencyLimits"] == "user.b:10"
+    assert ad["RequestCpus"] == 2 and ad["RequestMemory"] == 4000 and ad["Foo"] == 1
+    assert len(messages) == 1 and 'replaces +ConcurrencyLimits = "user.gpu:5000"' in messages[0]
+
+
+def test_extra_option_line_continuation() -> None:
+    extra = 'requirements = TARGET.Memory > 10 \\\n  && TARGET.Cpus > 0\n+Foo = "bar"'
+    lines = backend.snakemake_resources({"extra_submission_options": extra})
+    assert json.loads(lines[backend.EXTRA_SUBMIT_RESOURCE]) == [
+        "requirements = TARGET.Memory > 10   && TARGET.Cpus > 0",
+        '+Foo = "bar"',
+    ]
 
 
 @pytest.mark.parametrize("extra", ["queue 3", "not a submit line"])
@@ -266,36 +425,36 @@ def test_memory_and_cpus_match() -> None:
 def test_unmatched_reason_uses_full_capacity() -> None:
     # a busy partitionable slot (no free CPUs/GPUs now) can still run the job later
     busy = machine(Cpus=0, GPUs=0, TotalSlotCpus=8, TotalSlotGPUs=2, TotalSlotMemory=8192)
-    assert backend.unmatched_reason(gpu_job(cuda_requirement="7.0"), [busy]) is None
-    reason = backend.unmatched_reason(gpu_job(cuda_requirement="9.0"), [busy, machine()])
+    assert unmatched.unmatched_reason(gpu_job(cuda_requirement="7.0"), [busy]) is None
+    reason = unmatched.unmatched_reason(gpu_job(cuda_requirement="9.0"), [busy, machine()])
     assert reason is not None and "CUDACapability" in reason
-    assert backend.unmatched_reason(job_ad({}), []) is not None
+    assert unmatched.unmatched_reason(job_ad({}), []) is not None
 
 
 def test_requirement_clauses() -> None:
     expr = '(A >= 9.0 && B) && (TARGET.Arch == "X&&(86") && ((C) || (D && E))'
-    assert backend.requirement_clauses(expr) == [
+    assert clauses.requirement_clauses(expr) == [
         "A >= 9.0",
         "B",
         'TARGET.Arch == "X&&(86"',
         "(C) || (D && E)",
     ]
-    assert backend.requirement_clauses("((A))") == ["A"]
+    assert clauses.requirement_clauses("((A))") == ["A"]
 
 
 def test_unmatched_reason_names_the_requirements_no_machine_meets() -> None:
     busy = machine(Cpus=0, GPUs=0, TotalSlotCpus=8, TotalSlotGPUs=2, TotalSlotMemory=8192)
-    reason = backend.unmatched_reason(gpu_job(cuda_requirement="9.0"), [busy, machine()])
+    reason = unmatched.unmatched_reason(gpu_job(cuda_requirement="9.0"), [busy, machine()])
     assert reason is not None
     assert "no machine satisfies TARGET.CUDACapability >= 9" in reason
     assert "(the machines have CUDACapability = 8.0)" in reason
     assert "Memory" not in reason.split("; Requirements")[0]  # that clause is met
     hosts = job_ad({"hostname_list": ["a", "b"]})
-    reason = backend.unmatched_reason(hosts, [machine()])
+    reason = unmatched.unmatched_reason(hosts, [machine()])
     assert reason is not None
     assert 'UtsnameNodename is "a" || UtsnameNodename is "b"' in reason
     assert "(the machines have UtsnameNodename = node1)" in reason
-    memory = backend.unmatched_reason(job_ad({"memory_in_mb": 9000}), [busy])
+    memory = unmatched.unmatched_reason(job_ad({"memory_in_mb": 9000}), [busy])
     assert memory is not None
     assert "TARGET.Memory >= RequestMemory (the machines have Memory = 8192)" in memory
 
@@ -337,16 +496,19 @@ def test_job_wrapper_exit_codes(
     child: str, expected: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("_CONDOR_SCRATCH_DIR", str(tmp_path))
-    code = backend.job_wrapper_main(["-c", child.replace("{env}", backend.RESUME_FILE_ENV)])
+    code = job_wrapper.main(["-c", child.replace("{env}", backend.RESUME_FILE_ENV)])
     assert code == expected
     assert list(tmp_path.iterdir()) == []  # the marker directory is cleaned up
 
 
 def test_wrapper_runs_as_module(tmp_path: Path) -> None:
+    """The job's command line, as our executor writes it; ``-W error``: the package must not
+    import the wrapper module before ``python -m`` runs it (that warns)."""
     import subprocess
 
+    wrapper_args = backend.WRAPPER_ARGUMENTS.split()
     result = subprocess.run(
-        [sys.executable, "-m", "cluster_utils.backends.htcondor", "-c", "print('hi')"],
+        [sys.executable, "-W", "error", *wrapper_args, "-c", "print('hi')"],
         capture_output=True,
         text=True,
         check=False,

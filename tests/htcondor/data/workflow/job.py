@@ -13,7 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from cluster_utils.backends.htcondor import request_resume
+from cluster_utils.backends import get_backend
+
+request_resume = get_backend("htcondor").request_resume
 
 job_id, out = sys.argv[1:]
 jobdir = Path("results/jobs") / job_id
