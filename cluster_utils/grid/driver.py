@@ -19,7 +19,7 @@ from cluster_utils.execution.snakemake import (
 from cluster_utils.experiment.chunks import local_chunk_size
 from cluster_utils.experiment.setup import open_experiment, print_config_warnings, start_run
 from cluster_utils.grid.planning import plan_grid_search
-from cluster_utils.grid.run_report import finish_grid_run
+from cluster_utils.grid.run_summary import finish_grid_run
 from cluster_utils.results.progress import GridProgress
 
 logger = logging.getLogger("cluster_utils")

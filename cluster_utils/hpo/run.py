@@ -18,8 +18,8 @@ from cluster_utils.experiment.setup import open_experiment, print_config_warning
 from cluster_utils.hpo.driver import OptimizationLoop
 from cluster_utils.hpo.executors import JobExecutor, LocalExecutor, SnakemakeBatchExecutor
 from cluster_utils.hpo.setup import (
-    ConfigChangedError,
     HpoSettings,
+    InvalidSettingsError,
     build_optimizer,
     load_or_start_state,
     write_hpo_run_files,
@@ -60,7 +60,7 @@ def run_hp_optimization(options: OptimizationOptions) -> int:
     try:
         hpo = HpoSettings.from_settings(settings)
     except ValueError as error:
-        raise ConfigChangedError(str(error)) from error
+        raise InvalidSettingsError(str(error)) from error
     lock = acquire_run_lock(layout)
     try:
         state, resumed = load_or_start_state(layout, settings, force=options.force)

@@ -123,6 +123,14 @@ class HpoError(RuntimeError):
 
 
 class ConfigChangedError(HpoError):
+    """The config differs from the one the saved optimization was started with."""
+
+    exit_code = 2
+
+
+class InvalidSettingsError(HpoError):
+    """Settings the optimizer or the driver cannot use (a config error, nothing ran)."""
+
     exit_code = 2
 
 
@@ -204,4 +212,4 @@ def build_optimizer(hpo: HpoSettings, state: DriverState) -> Optimizer:
     except OptimizerStateMismatch as error:
         raise ConfigChangedError(str(error)) from error
     except ValueError as error:
-        raise ConfigChangedError(f"optimizer: {error}") from error
+        raise InvalidSettingsError(f"optimizer: {error}") from error

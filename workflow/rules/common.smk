@@ -23,11 +23,11 @@ if not GRID.from_cli:
         start_run(GRID.layout)
 
     onsuccess:
-        from cluster_utils.grid.run_report import finish_grid_run
+        from cluster_utils.grid.run_summary import finish_grid_run
 
         finish_grid_run(GRID.layout, GRID.job_ids, GRID.settings)
 
     onerror:
-        from cluster_utils.grid.run_report import finish_grid_run
+        from cluster_utils.grid.run_summary import finish_grid_run
 
         finish_grid_run(GRID.layout, GRID.job_ids, GRID.settings)
