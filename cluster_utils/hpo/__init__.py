@@ -1,3 +1,6 @@
 """hp_optimization: the driver that asks an optimizer for settings, runs them as jobs and keeps
-the results (see :mod:`cluster_utils.hpo.driver` for the loop, :mod:`cluster_utils.hpo.run` for
-the command)."""
+the results (:mod:`.driver` for the loop, :mod:`.run` for the command, :mod:`.executors` for
+where jobs run).
+
+May import execution, experiment, results, report, runner (constants), optimization, base;
+never grid or the command layer."""
