@@ -11,6 +11,8 @@ from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.plan import planned_job_ids
 
+_COUNTED = (job_state.SUCCEEDED, job_state.FAILED, job_state.RUNNING, job_state.PENDING)
+
 
 def _job_ids(layout: ExperimentLayout) -> list[int]:
     planned = planned_job_ids(layout)
@@ -21,6 +23,47 @@ def _job_ids(layout: ExperimentLayout) -> list[int]:
     return sorted(int(p.name) for p in layout.jobs_dir.iterdir() if p.name.isdigit())
 
 
+def _resumed(state: job_state.JobState) -> str:
+    return f" (resumed {state.resumes}x)" if state.resumes else ""
+
+
+def _summary(layout: ExperimentLayout, total: int, counts: dict[str, int]) -> str:
+    stopped = counts.get(job_state.STOPPED_EARLY)
+    return (
+        f"{layout.root}: {total} jobs: "
+        + ", ".join(f"{counts.get(name, 0)} {name}" for name in _COUNTED)
+        + (f", {stopped} stopped early" if stopped else "")
+    )
+
+
+def _print_failed(layout: ExperimentLayout, states: list[job_state.JobState]) -> None:
+    for state in states:
+        print(f"failed  job {state.id}: {state.reason}")
+        for line in (state.stderr_tail or "").splitlines()[-5:]:
+            print(f"            {line}")
+        print(f"            logs: {layout.job_dir(state.id)}")
+
+
+def _print_running(layout: ExperimentLayout, states: list[job_state.JobState]) -> None:
+    now = time.time()
+    for state in states:
+        started = state.attempts[-1].start if state.attempts else now
+        progress = read_progress(layout.working_dir(state.id)) or {}
+        fraction = progress.get("fraction_finished")
+        done = f", {fraction:.0%} done" if fraction else ""
+        print(
+            f"running job {state.id} on {state.hostname} for {int(now - started)} s{done}"
+            + _resumed(state)
+        )
+
+
+def _print_warnings(by_status: dict[str, list[job_state.JobState]]) -> None:
+    for states in by_status.values():
+        for state in states:
+            for warning in state.warnings:
+                print(f"warning job {state.id}: {warning}")
+
+
 def print_status(results_dir: Path, *, show_all: bool = False) -> int:
     layout = ExperimentLayout.at(results_dir)
     job_ids = _job_ids(layout)
@@ -28,50 +71,18 @@ def print_status(results_dir: Path, *, show_all: bool = False) -> int:
     for job_id in job_ids:
         state = job_state.load_state(layout, job_id)
         by_status.setdefault(state.status, []).append(state)
-    counts = {name: len(states) for name, states in by_status.items()}
-    print(
-        f"{layout.root}: {len(job_ids)} jobs: "
-        + ", ".join(
-            f"{counts.get(name, 0)} {name}"
-            for name in (
-                job_state.SUCCEEDED,
-                job_state.FAILED,
-                job_state.RUNNING,
-                job_state.PENDING,
-            )
-        )
-        + (
-            f", {counts[job_state.STOPPED_EARLY]} stopped early"
-            if counts.get(job_state.STOPPED_EARLY)
-            else ""
-        )
-    )
+    print(_summary(layout, len(job_ids), {k: len(v) for k, v in by_status.items()}))
     if layout.abort_file.exists():
         print(f"aborted: {layout.abort_file.read_text().strip()}")
-    for state in by_status.get(job_state.FAILED, []):
-        print(f"failed  job {state.id}: {state.reason}")
-        for line in (state.stderr_tail or "").splitlines()[-5:]:
-            print(f"            {line}")
-        print(f"            logs: {layout.job_dir(state.id)}")
-    now = time.time()
-    for state in by_status.get(job_state.RUNNING, []):
-        started = state.attempts[-1].start if state.attempts else now
-        progress = read_progress(layout.working_dir(state.id)) or {}
-        fraction = progress.get("fraction_finished")
-        done = f", {fraction:.0%} done" if fraction else ""
-        print(
-            f"running job {state.id} on {state.hostname} for {int(now - started)} s{done}"
-            + (f" (resumed {state.resumes}x)" if state.resumes else "")
-        )
+    _print_failed(layout, by_status.get(job_state.FAILED, []))
+    _print_running(layout, by_status.get(job_state.RUNNING, []))
     pending = by_status.get(job_state.PENDING, [])
     if pending:
         ids = ", ".join(str(s.id) for s in pending[:20]) + (" ..." if len(pending) > 20 else "")
         print(f"pending {len(pending)} jobs: {ids}")
+    _print_warnings(by_status)
     if show_all:
         for state in by_status.get(job_state.SUCCEEDED, []):
-            print(
-                f"done    job {state.id}"
-                + (f" (resumed {state.resumes}x)" if state.resumes else "")
-            )
+            print(f"done    job {state.id}" + _resumed(state))
     sys.stdout.flush()
     return 0

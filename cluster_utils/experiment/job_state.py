@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from cluster_utils.base.job_protocol import atomic_write_json
@@ -42,14 +42,19 @@ class JobState:
     metrics: dict[str, Any] | None = None
     attempts: list[Attempt] = field(default_factory=list)
     scheduler_job_id: str | None = None
+    #: problems of the latest run that did not fail the job (a failing pre_job_script)
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobState:
+        # files of older versions lack the newer keys; keys this version does not know are left out
+        known = {f.name for f in fields(cls)} - {"attempts"}
+        values = {key: value for key, value in data.items() if key in known}
         attempts = [Attempt(**a) for a in data.get("attempts", [])]
-        return cls(**{**data, "attempts": attempts})
+        return cls(**values, attempts=attempts)
 
 
 def load_state(layout: ExperimentLayout, job_id: int) -> JobState:

@@ -161,11 +161,10 @@ class JobRunner:
             self._log(f"Job with id {self.job_id} submitted.")
         run_started = time.time()
         state.reason = state.return_code = state.stderr_tail = None
+        state.warnings = []
         try:
             if spec.pre_job_script:
-                code = runner.run([spec.pre_job_script])
-                if code != 0:
-                    return self._fail(state, f"pre_job_script {describe_exit(code)}", code)
+                self._run_pre_job_script(state, spec.pre_job_script, runner)
             return self._run_attempts(state, spec, runner, run_started)
         except Interrupted as interrupted:
             return self._interrupted(state, runner, interrupted)
@@ -194,6 +193,19 @@ class JobRunner:
             self.layout.stderr_file(self.job_id),
             stop_request=self.layout.stop_request(self.job_id),
         )
+
+    def _run_pre_job_script(self, state: JobState, script: str, runner: AttemptRunner) -> None:
+        """Run environment_setup.pre_job_script. As in 3.0 (a bash job script without ``set -e``)
+        its failure is a warning: recorded in state.json, stderr.log and cluster_run.log."""
+        code = runner.run([script])
+        if code == 0:
+            return
+        warning = (
+            f"pre_job_script {describe_exit(code)} (a warning only: the job runs anyway, as in 3.0)"
+        )
+        state.warnings.append(warning)
+        runner.note(f"WARNING: {warning}")
+        self._log(f"Job {self.job_id}: {warning}", "WARNING")
 
     def _run_attempts(
         self, state: JobState, spec: LaunchSpec, runner: AttemptRunner, run_started: float

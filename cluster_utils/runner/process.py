@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -92,8 +94,19 @@ class AttemptRunner:
                 )
                 return self._wait_with_timeout_signal()
             try:
-                self._child = subprocess.Popen(
-                    argv,
+                self._child = self._start(argv, out.fileno(), err.fileno())
+            except OSError as error:
+                err.write(f"cluster_utils: cannot start {argv[0]!r}: {error}\n".encode())
+                return 126 if isinstance(error, PermissionError) else 127
+            return self._wait_with_timeout_signal()
+
+    def _start(self, argv: list[str], out: int, err: int) -> subprocess.Popen[bytes]:
+        """Start ``argv`` in its own process group. A file without a ``#!`` line (ENOEXEC) runs
+        through bash, as the bash job scripts of cluster_utils 3.0 ran it."""
+        for command in (argv, [self._bash(), *argv]):
+            try:
+                return subprocess.Popen(
+                    command,
                     cwd=self.spec.cwd,
                     env=self.env,
                     stdin=subprocess.DEVNULL,
@@ -102,9 +115,17 @@ class AttemptRunner:
                     process_group=0,  # own group: signals reach the script's children too
                 )
             except OSError as error:
-                err.write(f"cluster_utils: cannot start {argv[0]!r}: {error}\n".encode())
-                return 127
-            return self._wait_with_timeout_signal()
+                if error.errno != errno.ENOEXEC or command is not argv:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _bash(self) -> str:
+        return shutil.which("bash", path=self.env.get("PATH")) or "/bin/sh"
+
+    def note(self, message: str) -> None:
+        """Append a line from cluster_utils to the job's stderr.log."""
+        with open(self.stderr, "ab") as err:
+            err.write(f"cluster_utils: {message}\n".encode())
 
     def _wait_with_timeout_signal(self) -> int:
         """Wait for the child; inside a Slurm job with signal_seconds_to_timeout, the child gets

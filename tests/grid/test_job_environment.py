@@ -9,6 +9,7 @@ from pathlib import Path
 
 import git
 
+from cluster_utils.experiment.job_state import JobState
 from cluster_utils.experiment.launch_spec import build_launch_spec
 from cluster_utils.runner.process import job_argv
 from tests.conftest import REPO_ROOT, Experiment
@@ -51,18 +52,63 @@ def test_variables_pre_job_script_and_absolute_interpreter(experiment: Experimen
     assert "pre job script sees hello $x" in stdout
 
 
-def test_failing_pre_job_script_fails_the_job(experiment: Experiment) -> None:
+#: cluster_utils 3.0's examples/basic/pre_job_script.sh, byte for byte: no ``#!`` line
+PRE_JOB_SCRIPT_3_0 = 'echo "Executed pre job script"\n'
+
+
+def test_pre_job_script_without_shebang_runs_through_bash(experiment: Experiment) -> None:
     experiment.write_script(ENV_SCRIPT)
-    pre = experiment.workdir / "pre.sh"
-    pre.write_text("#!/bin/sh\necho broken >&2\nexit 4\n")
-    pre.chmod(0o755)
+    pre = experiment.workdir / "examples" / "basic" / "pre_job_script.sh"
+    pre.parent.mkdir(parents=True)
+    pre.write_text(PRE_JOB_SCRIPT_3_0)
+    pre.chmod(0o775)
     experiment.write_config(
-        [{"param": "x", "values": [1]}], environment_setup={"pre_job_script": "pre.sh"}
+        [{"param": "x", "values": [1]}],
+        environment_setup={"pre_job_script": "examples/basic/pre_job_script.sh"},
+        remove_jobs_dir=False,
     )
     result = experiment.run()
-    assert result.returncode == 1
-    assert "pre_job_script exited with code 4" in result.stderr
-    assert "broken" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert experiment.state(0)["status"] == "succeeded"
+    assert experiment.state(0)["warnings"] == []
+    stdout = (experiment.results / "jobs" / "0" / "stdout.log").read_text()
+    assert "Executed pre job script" in stdout
+
+
+def test_failing_pre_job_script_is_a_warning(experiment: Experiment) -> None:
+    experiment.write_script(ENV_SCRIPT)
+    pre = experiment.workdir / "pre.sh"
+    pre.write_text("echo broken >&2\nexit 4\n")  # no #! line either
+    pre.chmod(0o755)
+    experiment.write_config(
+        [{"param": "x", "values": [1]}],
+        environment_setup={"pre_job_script": "pre.sh"},
+        remove_jobs_dir=False,
+    )
+    result = experiment.run()
+    assert result.returncode == 0, result.stderr
+    assert _job_env(experiment)["var"] is None  # the job itself ran
+    state = experiment.state(0)
+    assert state["status"] == "succeeded"
+    assert len(state["warnings"]) == 1
+    assert state["warnings"][0].startswith("pre_job_script exited with code 4")
+    stderr = (experiment.results / "jobs" / "0" / "stderr.log").read_text()
+    assert "broken" in stderr
+    assert "WARNING: pre_job_script exited with code 4" in stderr
+    status = subprocess.run(
+        [sys.executable, "-m", "cluster_utils.cli.main", "status", str(experiment.results)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "warning job 0: pre_job_script exited with code 4" in status.stdout
+
+
+def test_job_state_of_an_older_version_still_loads() -> None:
+    old = {"id": 3, "status": "succeeded", "resumes": 1, "attempts": [{"start": 1.0}]}
+    state = JobState.from_json(old)
+    assert state.warnings == [] and state.attempts[0].start == 1.0
+    assert JobState.from_json({**old, "a_key_of_a_newer_version": 1}).id == 3
 
 
 def test_virtual_env_is_used(experiment: Experiment, tmp_path: Path) -> None:
