@@ -4,8 +4,13 @@ The runner has already paid for the interpreter start-up and for importing clust
 forked child that runs the script with ``runpy`` starts in about a millisecond. The child looks
 to the script like ``python script.py PARAMS``: ``__main__``, ``sys.argv``, ``sys.path[0]``, the
 working directory, environment, stdio and default signal handlers are set up as for a fresh
-interpreter, and atexit handlers and non-daemon threads are run/joined at the end. Used only when
-the job would run under this very interpreter (no virtualenv, conda or container); set
+interpreter, and atexit handlers and non-daemon threads are run/joined at the end.
+
+Used only where nobody can tell it from a fresh interpreter: the job runs under this very
+interpreter (no virtualenv, conda or container) and its environment is the runner's own. When
+environment_setup.variables sets anything the runner's environment does not already hold
+(PYTHONPATH, PYTHONHASHSEED, LD_PRELOAD, a locale, ...), the job gets a fresh interpreter that
+starts with those variables, as 3.0's job scripts exported them before python started. Set
 ``CLUSTER_UTILS_FORK=0`` to always start a new interpreter.
 """
 
@@ -15,6 +20,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from cluster_utils.experiment.launch_spec import LaunchSpec
@@ -22,15 +28,19 @@ from cluster_utils.experiment.launch_spec import LaunchSpec
 FORK_ENV_VAR = "CLUSTER_UTILS_FORK"
 
 
-def can_fork(spec: LaunchSpec) -> bool:
+def can_fork(spec: LaunchSpec, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the job may run in a fork of this interpreter (``environ``: the runner's own)."""
+    environ = os.environ if environ is None else environ
     return (
-        os.environ.get(FORK_ENV_VAR, "1") != "0"
+        environ.get(FORK_ENV_VAR, "1") != "0"
         and len(spec.command) == 2
         and spec.command[0] == sys.executable
         and spec.command[1].endswith(".py")
         and not spec.container
         and not spec.conda_env_path
         and not spec.virtual_env_path
+        # variables read at start-up must be there when the interpreter starts
+        and all(environ.get(name) == value for name, value in spec.variables.items())
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -109,6 +110,35 @@ def test_job_state_of_an_older_version_still_loads() -> None:
     state = JobState.from_json(old)
     assert state.warnings == [] and state.attempts[0].start == 1.0
     assert JobState.from_json({**old, "a_key_of_a_newer_version": 1}).id == 3
+
+
+def test_pythonpath_in_variables_reaches_the_interpreter_at_start(experiment: Experiment) -> None:
+    """3.0 exported environment_setup.variables before python started: PYTHONPATH must work."""
+    libs = experiment.workdir / "job_libs"
+    libs.mkdir()
+    (libs / "only_this_job_can_import.py").write_text("VALUE = 42\n")
+    experiment.write_script(
+        """
+        from cluster_utils import initialize_job, finalize_job
+        import only_this_job_can_import
+        params = initialize_job()
+        finalize_job({"y": only_this_job_can_import.VALUE}, params)
+        """
+    )
+    pythonpath = os.pathsep.join(filter(None, [str(libs), os.environ.get("PYTHONPATH")]))
+    experiment.write_config(
+        [{"param": "x", "values": [1]}], environment_setup={"variables": {"PYTHONPATH": pythonpath}}
+    )
+    result = experiment.run()
+    assert result.returncode == 0, result.stderr
+    assert experiment.state(0)["status"] == "succeeded", experiment.state(0)["stderr_tail"]
+    assert experiment.all_data()["y"].tolist() == [42]
+
+    experiment.name = "without_the_variable"  # the module is not importable otherwise
+    experiment.write_config([{"param": "x", "values": [1]}])
+    experiment.run()
+    assert experiment.state(0)["status"] == "failed"
+    assert "only_this_job_can_import" in experiment.state(0)["stderr_tail"]
 
 
 def test_virtual_env_is_used(experiment: Experiment, tmp_path: Path) -> None:
