@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,14 @@ def _known_errors() -> dict[type[BaseException], int]:
     }
 
 
+def _os_error_message(error: OSError) -> str:
+    where = error.filename or "a file of the experiment"
+    message = f"{where}: {error.strerror or error}"
+    if error.errno == errno.ENOSPC:
+        message += "; free some space and run the same command again: it continues where it stopped"
+    return message
+
+
 @contextmanager
 def handle_errors() -> Iterator[Outcome]:
     outcome = Outcome()
@@ -44,6 +53,9 @@ def handle_errors() -> Iterator[Outcome]:
     except FileNotFoundError as error:
         what = error.strerror or "no such file"
         print(f"error: {error.filename or error}: {what}", file=sys.stderr)
+        outcome.code = EXIT_CONFIG_ERROR
+    except OSError as error:  # a full disk, a read-only or vanished directory, ...
+        print(f"error: {_os_error_message(error)}", file=sys.stderr)
         outcome.code = EXIT_CONFIG_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -18,6 +18,16 @@ OVERRIDES_HELP = (
 )
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, found {value}")
+    return value
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", type=Path, help="the config file (JSON, YAML or TOML)")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help=OVERRIDES_HELP)
@@ -32,7 +42,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="run on this machine even when a cluster is detected",
     )
     parser.add_argument(
-        "--cores", type=int, help="at most this many cores for local jobs (default: all)"
+        "--cores",
+        type=_positive_int,
+        help="at most this many cores for local jobs (default: all)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="show Snakemake's own output")
     parser.add_argument(

@@ -15,7 +15,7 @@ def read_plan(layout: ExperimentLayout) -> dict[str, Any] | None:
     try:
         with open(layout.plan_file) as f:
             return json.load(f)
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (OSError, ValueError):  # missing, not a directory, truncated
         return None
 
 
@@ -24,5 +24,8 @@ def planned_job_ids(layout: ExperimentLayout) -> list[int] | None:
     return None if plan is None else [int(i) for i in plan["job_ids"]]
 
 
-def write_plan(layout: ExperimentLayout, fingerprint: str, job_ids: list[int]) -> None:
-    atomic_write_json(layout.plan_file, {"fingerprint": fingerprint, "job_ids": job_ids})
+def write_plan(
+    layout: ExperimentLayout, fingerprint: str, job_ids: list[int], warnings: tuple[str, ...] = ()
+) -> None:
+    plan = {"fingerprint": fingerprint, "job_ids": job_ids, "warnings": list(warnings)}
+    atomic_write_json(layout.plan_file, plan)

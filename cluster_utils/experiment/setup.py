@@ -16,8 +16,9 @@ from cluster_utils.base.job_protocol import atomic_write_text
 from cluster_utils.experiment.code_checkout import code_directory
 from cluster_utils.experiment.launch_spec import build_launch_spec
 from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.experiment.location import check_kind, create_directory, experiment_directory
 from cluster_utils.experiment.metadata import write_run_metadata
-from cluster_utils.experiment.settings import Kind, experiment_directory, load_experiment_settings
+from cluster_utils.experiment.settings import Kind, load_experiment_settings
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ def open_experiment(
     start_dir = Path.cwd()
     loaded = load_experiment_settings(config_file, overrides, kind, strict=strict)
     layout = ExperimentLayout.at(experiment_directory(loaded.settings, start_dir))
-    layout.root.mkdir(parents=True, exist_ok=True)
+    check_kind(layout, kind)
+    create_directory(layout)
     return OpenedExperiment(loaded.settings, start_dir, layout, kind, loaded.warnings)
 
 

@@ -60,6 +60,7 @@ def run_grid_search(options: GridSearchOptions) -> int:
         )
         if plan.newly_loaded:
             print(f"  loaded existing results of {plan.newly_loaded} jobs", file=sys.stderr)
+        print_config_warnings(plan.warnings)
         start_run(layout)
         cores = options.cores
         if cores is None and is_local:
@@ -89,7 +90,8 @@ def run_grid_search(options: GridSearchOptions) -> int:
             jobs_die_with_driver=is_local,
         )
         display.close()
-        summary = finish_grid_run(layout, plan.job_ids, settings, warnings=opened.warnings)
+        warnings = (*opened.warnings, *plan.warnings)
+        summary = finish_grid_run(layout, plan.job_ids, settings, warnings=warnings)
         if code == 130:
             print("cluster_utils: interrupted; run the same command to continue", file=sys.stderr)
         elif code != 0 and not summary.failures:

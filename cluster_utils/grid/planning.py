@@ -19,7 +19,7 @@ from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.plan import read_plan, write_plan
 from cluster_utils.experiment.settings import settings_fingerprint
 from cluster_utils.experiment.setup import write_if_changed, write_run_files
-from cluster_utils.grid.expansion import iter_grid_jobs
+from cluster_utils.grid.expansion import GridJob, iter_grid_jobs
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class GridPlan:
     job_ids: list[int]
     settings: dict[str, Any]
     newly_loaded: int = 0
+    #: e.g. duplicate settings that run once
+    warnings: tuple[str, ...] = ()
 
 
 def plan_grid_search(
@@ -37,17 +39,11 @@ def plan_grid_search(
     fingerprint = settings_fingerprint({"settings": settings, "start_dir": str(start_dir)})
     previous = read_plan(layout)
     if previous and previous.get("fingerprint") == fingerprint:
-        return GridPlan(layout, list(previous["job_ids"]), settings)
+        warnings = tuple(previous.get("warnings", ()))
+        return GridPlan(layout, list(previous["job_ids"]), settings, warnings=warnings)
 
     layout.internal.mkdir(parents=True, exist_ok=True)
-    jobs = list(
-        iter_grid_jobs(
-            settings["hyperparam_list"],
-            settings.get("fixed_params"),
-            int(settings.get("restarts", 1)),
-            settings.get("samples"),
-        )
-    )
+    jobs, warnings = _distinct_jobs(settings)
     ids = assign_ids(layout.id_registry, [job.job_hash for job in jobs])
 
     job_ids: list[int] = []
@@ -66,8 +62,31 @@ def plan_grid_search(
         loaded = _load_existing_results(layout, job_ids)
 
     write_run_files(layout, settings, start_dir, "grid_search", n_jobs=len(job_ids))
-    write_plan(layout, fingerprint, job_ids)
-    return GridPlan(layout, job_ids, settings, loaded)
+    write_plan(layout, fingerprint, job_ids, warnings)
+    return GridPlan(layout, job_ids, settings, loaded, warnings)
+
+
+def _distinct_jobs(settings: dict[str, Any]) -> tuple[list[GridJob], tuple[str, ...]]:
+    """The grid's jobs, each distinct setting once (``values: [1, 1, 2]`` runs two settings)."""
+    jobs: dict[str, GridJob] = {}
+    repeats = 0
+    for job in iter_grid_jobs(
+        settings["hyperparam_list"],
+        settings.get("fixed_params"),
+        int(settings.get("restarts", 1)),
+        settings.get("samples"),
+    ):
+        if job.job_hash in jobs:
+            repeats += 1
+        else:
+            jobs[job.job_hash] = job
+    if not repeats:
+        return list(jobs.values()), ()
+    warning = (
+        f"hyperparam_list gives {repeats} duplicate setting(s) (repeated values); each distinct "
+        f"setting runs once: {len(jobs)} jobs"
+    )
+    return list(jobs.values()), (warning,)
 
 
 def _load_existing_results(layout: ExperimentLayout, job_ids: list[int]) -> int:

@@ -5,6 +5,7 @@ Two ways in:
   ``--config cluster_utils_experiment=<experiment dir>``; the Snakefile only reads the plan.
 - from a checkout (``snakemake --profile profiles/local``): ``config`` is the grid config itself
   (``config/config.yaml``); it is validated and planned here, relative to the current directory.
+  Warnings about the config (unknown keys) go to stderr, each once per process.
 """
 
 from __future__ import annotations
@@ -119,9 +120,25 @@ def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
         chunks = tuple(make_chunks(layout, job_ids, chunk_size)) if chunk_size > 1 else ()
         return GridWorkflow(layout, job_ids, settings, chunks=chunks, from_cli=True)
 
-    from cluster_utils.experiment.settings import experiment_directory, prepare_settings
+    from cluster_utils.experiment.location import check_kind, experiment_directory
+    from cluster_utils.experiment.settings import prepare_settings
 
-    settings = prepare_settings(dict(config), "grid_search")
+    loaded = prepare_settings(dict(config), "grid_search")
+    settings = loaded.settings
+    _warn_once(loaded.warnings)
     layout = ExperimentLayout.at(experiment_directory(settings, start_dir))
+    check_kind(layout, "grid_search")
     plan = plan_grid_search(settings, start_dir, layout)
+    _warn_once(plan.warnings)
     return GridWorkflow(layout, plan.job_ids, settings)
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(warnings: tuple[str, ...]) -> None:
+    """Print each config warning once (Snakemake may parse the Snakefile more than once)."""
+    for message in warnings:
+        if message not in _WARNED:
+            _WARNED.add(message)
+            print(f"cluster_utils: warning: {message}", file=sys.stderr, flush=True)

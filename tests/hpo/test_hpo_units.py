@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from snakemake.cli import parse_config
 
 from cluster_utils.execution.snakemake import BATCH_CONFIG_KEY, EXPERIMENT_CONFIG_KEY
 from cluster_utils.experiment.layout import ExperimentLayout
@@ -125,9 +126,11 @@ def test_job_params_nest_settings_and_evaluate_templates() -> None:
 def test_batch_argv_has_both_config_keys_and_its_own_directory(tmp_path: Path) -> None:
     layout = ExperimentLayout.at(tmp_path)
     argv = batch_argv(layout, tmp_path / "profile", tmp_path / "b", tmp_path / "b" / "j.json", 4)
-    config = argv.index("--config")
-    assert argv[config + 1] == f"{EXPERIMENT_CONFIG_KEY}={layout.root}"
-    assert argv[config + 2] == f"{BATCH_CONFIG_KEY}={tmp_path / 'b' / 'j.json'}"
+    start = argv.index("--config") + 1
+    entries = argv[start : argv.index("--rerun-incomplete")]
+    config = parse_config(entries)  # as Snakemake itself reads them
+    assert config[EXPERIMENT_CONFIG_KEY] == str(layout.root)
+    assert config[BATCH_CONFIG_KEY] == str(tmp_path / "b" / "j.json")
     assert argv[argv.index("--directory") + 1] == str(tmp_path / "b")
     assert argv[argv.index("--cores") + 1] == "4"
 
