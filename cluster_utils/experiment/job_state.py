@@ -18,6 +18,8 @@ RUNNING = "running"
 PENDING = "pending"
 #: stopped on the driver's request (kill_bad_jobs_early); not a failure
 STOPPED_EARLY = "stopped_early"
+#: attempts kept in state.json (a job resumed many times must not grow it without bound)
+MAX_KEPT_ATTEMPTS = 5
 
 
 @dataclass
@@ -36,14 +38,24 @@ class JobState:
     reason: str | None = None
     return_code: int | None = None
     hostname: str | None = None
+    #: how often the job asked to be resumed (exit_for_resume), in total
     resumes: int = 0
     stderr_tail: str | None = None
     #: a succeeded job's metrics, kept here when its working directory is removed
     metrics: dict[str, Any] | None = None
+    #: the last MAX_KEPT_ATTEMPTS attempts (start/end/outcome); attempts_total counts them all
     attempts: list[Attempt] = field(default_factory=list)
     scheduler_job_id: str | None = None
     #: problems of the latest run that did not fail the job (a failing pre_job_script)
     warnings: list[str] = field(default_factory=list)
+    attempts_total: int = 0
+    #: resumes since the job last ended otherwise (the max_resumes limit applies to these)
+    resumes_in_a_row: int = 0
+
+    def add_attempt(self, attempt: Attempt) -> None:
+        """Record a new attempt; only the last few are kept, so state.json stays small."""
+        self.attempts = [*self.attempts, attempt][-MAX_KEPT_ATTEMPTS:]
+        self.attempts_total += 1
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,15 +66,24 @@ class JobState:
         known = {f.name for f in fields(cls)} - {"attempts"}
         values = {key: value for key, value in data.items() if key in known}
         attempts = [Attempt(**a) for a in data.get("attempts", [])]
-        return cls(**values, attempts=attempts)
+        state = cls(**values, attempts=attempts[-MAX_KEPT_ATTEMPTS:])
+        state.attempts_total = max(state.attempts_total, len(attempts))
+        return state
+
+
+#: the reason recorded for a job whose state.json cannot be read (truncated, edited, ...)
+UNREADABLE_STATE = "its state.json could not be read; the outcome is unknown, running it again"
 
 
 def load_state(layout: ExperimentLayout, job_id: int) -> JobState:
+    """The job's state; a missing one is pending, an unreadable one is pending with a reason."""
     try:
         with open(layout.state_file(job_id)) as f:
             return JobState.from_json(json.load(f))
     except FileNotFoundError:
         return JobState(id=job_id)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return JobState(id=job_id, reason=UNREADABLE_STATE)
 
 
 def save_state(layout: ExperimentLayout, state: JobState) -> None:

@@ -12,6 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: default of the top-level setting max_resumes (workflow/schemas/common.schema.yaml)
+DEFAULT_MAX_RESUMES = 100
+
 
 @dataclass
 class LaunchSpec:
@@ -29,6 +32,8 @@ class LaunchSpec:
     #: cluster_requirements.signal_seconds_to_timeout: inside a Slurm job the runner sends the
     #: job script SIGUSR1 this many seconds before the job's time limit
     timeout_signal_seconds: int | None = None
+    #: max_resumes: a job that asks to be resumed more often than this in a row fails
+    max_resumes: int = DEFAULT_MAX_RESUMES
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,4 +98,5 @@ def build_launch_spec(settings: dict[str, Any], code_dir: Path) -> LaunchSpec:
         conda_env_path=conda,
         container=container_argv,
         timeout_signal_seconds=int(signal_seconds) if signal_seconds else None,
+        max_resumes=int(settings.get("max_resumes", DEFAULT_MAX_RESUMES)),
     )

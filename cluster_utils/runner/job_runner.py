@@ -24,7 +24,7 @@ from cluster_utils.experiment.launch_spec import LaunchSpec
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.forked_job import can_fork
 from cluster_utils.runner.process import AttemptRunner, Interrupted, job_argv, job_environment
-from cluster_utils.runner.resume import scheduler_resume_exit_code
+from cluster_utils.runner.resume import resume_delay, scheduler_resume_exit_code
 
 EXIT_FAILED = 1
 #: exit code of a job that was not started because the run was aborted
@@ -221,15 +221,17 @@ class JobRunner:
             if runner.stop_signal is not None:
                 raise Interrupted(runner.stop_signal)
             if code != constants.RETURN_CODE_FOR_RESUME:
+                state.resumes_in_a_row = 0
                 return self._record_outcome(state, code, run_started)
-            scheduler_exit_code = self._resume(state, attempt)
-            if scheduler_exit_code is not None:
-                return scheduler_exit_code
+            exit_code = self._resume(state, attempt, spec.max_resumes)
+            if exit_code is not None:
+                return exit_code
+            runner.pause(resume_delay(state.resumes_in_a_row, attempt.end - attempt.start))
 
     def _start_attempt(self, state: JobState) -> Attempt:
         hostname = socket.gethostname()
         attempt = Attempt(start=time.time(), hostname=hostname)
-        state.attempts.append(attempt)
+        state.add_attempt(attempt)
         state.status = job_state.RUNNING
         state.hostname = hostname
         state.scheduler_job_id = scheduler_job_id()
@@ -237,11 +239,17 @@ class JobRunner:
         self._log(f"Job {self.job_id} started on hostname {hostname}")
         return attempt
 
-    def _resume(self, state: JobState, attempt: Attempt) -> int | None:
-        """Record a resume request; the scheduler's exit code if it runs the job again."""
+    def _resume(self, state: JobState, attempt: Attempt, max_resumes: int) -> int | None:
+        """Record a resume request. None: run the script again here; else the runner's exit
+        code (the job failed: too many resumes in a row, or the scheduler runs it again)."""
+        job_protocol.clear_resume_request(self.working_dir)
+        if state.resumes_in_a_row >= max_resumes:
+            state.resumes_in_a_row = 0  # a new run of the command starts a new series
+            reason = f"called exit_for_resume() more than max_resumes={max_resumes} times in a row"
+            return self._fail(state, reason, constants.RETURN_CODE_FOR_RESUME)
         attempt.resumed = True
         state.resumes += 1
-        job_protocol.clear_resume_request(self.working_dir)
+        state.resumes_in_a_row += 1
         self._log(f"Job {self.job_id} exited to be resumed.")
         exit_code = scheduler_resume_exit_code()
         if exit_code is not None:
@@ -273,6 +281,7 @@ class JobRunner:
         if state.attempts and state.attempts[-1].end is None:
             state.attempts[-1].end = time.time()
         state.status = job_state.PENDING
+        state.resumes_in_a_row = 0
         state.reason = f"interrupted by {interrupted}"
         job_state.save_state(self.layout, state)
         self._log(f"Job {self.job_id} was interrupted ({interrupted}).", "WARNING")

@@ -143,6 +143,26 @@ class AttemptRunner:
             if timer is not None:
                 timer.cancel()
 
+    def pause(self, seconds: float) -> None:
+        """Sleep between attempts; a stop (signal, dead driver, stop request) ends it at once and
+        makes the next ``run`` raise Interrupted."""
+        deadline = time.monotonic() + seconds
+        while self._stop_signal is None and time.monotonic() < deadline:
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+            self._check_stop_conditions()
+
+    def _check_stop_conditions(self) -> None:
+        """Stop like on SIGTERM when the driver died or the driver asked to stop this job."""
+        if self._driver_pid and self._stop_signal is None and not process_alive(self._driver_pid):
+            self._on_signal(signal.SIGTERM, None)
+        if (
+            self.stop_request is not None
+            and not self.stopped_on_request
+            and self.stop_request.exists()
+        ):
+            self.stopped_on_request = True
+            self._on_signal(signal.SIGTERM, None)
+
     def _wait(self) -> int:
         child = self._child
         assert child is not None
@@ -152,19 +172,7 @@ class AttemptRunner:
                 return child.wait(timeout=0.2)
             except (subprocess.TimeoutExpired, TimeoutError):
                 pass
-            if (
-                self._driver_pid
-                and self._stop_signal is None
-                and not process_alive(self._driver_pid)
-            ):
-                self._on_signal(signal.SIGTERM, None)
-            if (
-                self.stop_request is not None
-                and not self.stopped_on_request
-                and self.stop_request.exists()
-            ):
-                self.stopped_on_request = True
-                self._on_signal(signal.SIGTERM, None)
+            self._check_stop_conditions()
             if self._stop_signal is not None:
                 if deadline is None:
                     deadline = time.monotonic() + KILL_GRACE_SECONDS
