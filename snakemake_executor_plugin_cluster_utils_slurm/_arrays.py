@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shlex
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 #: the module every cluster_utils job runs under (``python -m cluster_utils.runner EXP JOB``)
 RUNNER_MODULE = "cluster_utils.runner"
+#: the executor's own record of its arrays: <experiment>/.cluster_utils/<this file>
+ARRAYS_FILE = "slurm_arrays.jsonl"
 
 
 def runner_argv(shellcmd: str | None) -> list[str] | None:
@@ -83,3 +89,21 @@ def array_script(commands: Sequence[Sequence[str]], comment: str = "") -> str:
 def task_external_id(array_job_id: str, index: int) -> str:
     """Slurm's name of one array task (``sacct``'s JobID, ``scancel`` accepts it)."""
     return f"{array_job_id}_{index}"
+
+
+def record_array(array_id: str, run: str, argvs: Sequence[Sequence[str]]) -> None:
+    """Append array id -> tasks to ``<experiment>/.cluster_utils/slurm_arrays.jsonl``:
+    ``{"array_job_id", "run", "submitted", "tasks": [job id of task 0, ...]}``."""
+    by_experiment: dict[str, list[str]] = {}
+    for argv in argvs:
+        by_experiment.setdefault(experiment_of(argv), []).append(" ".join(argv[4:]))
+    for experiment, tasks in by_experiment.items():
+        record = {"array_job_id": array_id, "run": run, "submitted": time.time(), "tasks": tasks}
+        path = Path(experiment) / ".cluster_utils" / ARRAYS_FILE
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, (json.dumps(record) + "\n").encode())
+            finally:
+                os.close(fd)

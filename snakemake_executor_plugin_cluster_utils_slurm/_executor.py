@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
-import re
 import shutil
-import subprocess
 import threading
-import time
 from collections import deque
 from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import snakemake_executor_plugin_slurm as _slurm_plugin
 from snakemake_executor_plugin_slurm import common_settings as _slurm_common_settings
-from snakemake_executor_plugin_slurm.submit_string import get_submit_command
-from snakemake_executor_plugin_slurm.utils import set_gres_string
-from snakemake_executor_plugin_slurm.validation import (
-    validate_or_get_slurm_job_id,
-    validate_slurm_extra,
-)
 from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
@@ -30,22 +19,14 @@ from cluster_utils.runner.scheduler_failures import record_scheduler_failure
 
 from . import _arrays, _limits, _status
 from ._settings import ExecutorSettings
+from ._submission import ArraySubmission
 
 common_settings = _slurm_common_settings
-
-#: sbatch's complaints when a per-user/QOS submit limit is reached: retry later, not a failure
-SUBMIT_LIMIT_RE = re.compile(
-    r"(?i)MaxSubmitJob|submit limit|SubmitLimit|job submit limit|QOSMaxSubmit|AssocMaxSubmit"
-)
-#: seconds before retrying a submission that hit a submit limit while none of ours was running
-SUBMIT_RETRY_SECONDS = 30.0
-#: the executor's own record of its arrays: <experiment>/.cluster_utils/<this file>
-ARRAYS_FILE = "slurm_arrays.jsonl"
 
 __all__ = ["Executor", "ExecutorSettings", "common_settings"]
 
 
-class Executor(_slurm_plugin.Executor):
+class Executor(ArraySubmission, _slurm_plugin.Executor):
     """snakemake-executor-plugin-slurm, with cluster_utils runner jobs submitted as arrays that
     run ``python -m cluster_utils.runner EXP JOB_ID`` directly, and one sacct per status cycle."""
 
@@ -67,6 +48,8 @@ class Executor(_slurm_plugin.Executor):
         self._flush_lock = threading.Lock()  # one submission round at a time
         self._flush_timer: threading.Timer | None = None
         self._limit_hit = False
+        #: groups of sbatch options (time, memory, ...) whose replacement was already reported
+        self._replaced_reported: set[str] = set()
         self.sbatch_calls = 0
         self.array_tasks_submitted = 0
         self.status_queries = 0
@@ -114,162 +97,6 @@ class Executor(_slurm_plugin.Executor):
         with self._lock:
             self._backlog.extend(direct)
         self._schedule_flush(self._batch_seconds)
-
-    # --- submission ---------------------------------------------------------------------------
-
-    def _schedule_flush(self, delay: float) -> None:
-        with self._lock:
-            if self._flush_timer is not None or not self._backlog:
-                return
-            timer = threading.Timer(delay, self._flush_from_timer)
-            timer.daemon = True
-            self._flush_timer = timer
-        timer.start()
-
-    def _flush_from_timer(self) -> None:
-        with self._lock:
-            self._flush_timer = None
-        with contextlib.suppress(RuntimeError):  # the pool is gone after shutdown
-            self._job_submission_executor.submit(self._flush_backlog)
-
-    def _capacity(self) -> int:
-        """How many more tasks may go out now (call with self._lock held)."""
-        if self._limit_hit:
-            return 0
-        if not self._submit_cap:
-            return len(self._backlog)
-        return max(0, self._submit_cap - len(self._in_flight))
-
-    def _flush_backlog(self) -> None:
-        with self._flush_lock:
-            with self._lock:
-                n = min(self._capacity(), len(self._backlog))
-                batch = [self._backlog.popleft() for _ in range(n)]
-            groups: dict[str, list[tuple[JobExecutorInterface, list[str]]]] = {}
-            for job in batch:
-                try:
-                    argv = self.runner_argv(job)
-                    assert argv is not None
-                    options = self.sbatch_options(job)
-                except Exception as exc:
-                    self._report_job_error_threadsafe(
-                        SubmittedJobInfo(job), f"Job submission failed: {exc}"
-                    )
-                    continue
-                groups.setdefault(options, []).append((job, argv))
-            for options, members in groups.items():
-                start = 0
-                for size in _arrays.split_sizes(len(members), self._max_array_tasks):
-                    self._submit_array(options, members[start : start + size])
-                    start += size
-
-    def sbatch_options(self, job: JobExecutorInterface) -> str:
-        """The plugin's sbatch command line for this job (without the script and --array)."""
-        validate_slurm_extra(job)
-        logfile = self.slurm_logdir / f"rule_{job.name}" / "%A_%a.log"
-        logfile.parent.mkdir(parents=True, exist_ok=True)
-        params = {
-            "run_uuid": self.run_uuid,
-            "slurm_logfile": logfile,
-            "comment_str": f"rule_{job.name}",
-            "account": next(self.get_account_arg(job)),
-            "partition": self.get_partition_arg(job),
-            "workdir": self.workflow.workdir_init,
-        }
-        call = get_submit_command(
-            job, params, settings=self.workflow.executor_settings, failed_nodes=self._failed_nodes
-        )
-        return call + set_gres_string(job)
-
-    def _submit_array(
-        self, options: str, members: list[tuple[JobExecutorInterface, list[str]]]
-    ) -> None:
-        script = _arrays.array_script(
-            [argv for _, argv in members],
-            comment=f"cluster_utils: {len(members)} runner jobs of Snakemake run {self.run_uuid}",
-        )
-        call = f"{options} {_arrays.array_option(len(members), self._max_running)} /dev/stdin"
-        self.logger.debug(f"cluster_utils: sbatch call: {call}\n{script}")
-        try:
-            proc = subprocess.run(
-                call, shell=True, input=script, capture_output=True, text=True, timeout=300
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            proc = subprocess.CompletedProcess(call, 1, "", str(exc))
-        self.sbatch_calls += 1
-        if proc.returncode != 0:
-            error = (proc.stderr or proc.stdout).strip()
-            if SUBMIT_LIMIT_RE.search(error):
-                self._back_to_backlog([job for job, _ in members], error)
-                return
-            for job, _ in members:
-                self._report_job_error_threadsafe(
-                    SubmittedJobInfo(job),
-                    f"SLURM sbatch failed: {error}\n    sbatch call:\n        {call}\n",
-                )
-            return
-        try:
-            array_id = validate_or_get_slurm_job_id(proc.stdout.strip().split(";")[0], proc.stdout)
-        except Exception as exc:
-            for job, _ in members:
-                self._report_job_error_threadsafe(SubmittedJobInfo(job), str(exc))
-            return
-        self.array_tasks_submitted += len(members)
-        for index, (job, argv) in enumerate(members):
-            external_id = _arrays.task_external_id(array_id, index)
-            logfile = self.slurm_logdir / f"rule_{job.name}" / f"{array_id}_{index}.log"
-            with self._lock:
-                self._in_flight.add(external_id)
-            self._report_job_submission_threadsafe(
-                SubmittedJobInfo(
-                    job,
-                    external_jobid=external_id,
-                    aux={"slurm_logfile": logfile, "cluster_utils_argv": argv},
-                )
-            )
-        self._record_array(array_id, [argv for _, argv in members])
-        ids = [str(job.jobid) for job, _ in members]
-        shown = ",".join(ids[:20]) + (f",... ({len(ids) - 20} more)" if len(ids) > 20 else "")
-        self.logger.info(
-            f"cluster_utils: submitted Slurm array {array_id} with {len(members)} tasks "
-            f"(Snakemake jobs {shown})"
-        )
-
-    def _back_to_backlog(self, jobs: list[JobExecutorInterface], error: str) -> None:
-        with self._lock:
-            self._backlog.extendleft(reversed(jobs))
-            in_flight = len(self._in_flight)
-            if in_flight:
-                self._limit_hit = True  # wait until one of ours finishes
-        self.logger.warning(
-            f"cluster_utils: Slurm refused more jobs ({error}); {len(jobs)} jobs wait and are "
-            f"submitted as others finish ({in_flight} of this run in the queue)"
-        )
-        if not in_flight:
-            self._schedule_flush(SUBMIT_RETRY_SECONDS)
-
-    def _record_array(self, array_id: str, argvs: list[list[str]]) -> None:
-        """Append array id -> tasks to <experiment>/.cluster_utils/slurm_arrays.jsonl."""
-        by_experiment: dict[str, list[str]] = {}
-        for argv in argvs:
-            by_experiment.setdefault(_arrays.experiment_of(argv), []).append(" ".join(argv[4:]))
-        for experiment, tasks in by_experiment.items():
-            line = json.dumps(
-                {
-                    "array_job_id": array_id,
-                    "run": self.run_uuid,
-                    "submitted": time.time(),
-                    "tasks": tasks,
-                }
-            )
-            path = Path(experiment) / ".cluster_utils" / ARRAYS_FILE
-            with contextlib.suppress(OSError):
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-                try:
-                    os.write(fd, (line + "\n").encode())
-                finally:
-                    os.close(fd)
 
     # --- status -------------------------------------------------------------------------------
 

@@ -33,6 +33,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+# merge_options: for the executor, which reaches this module through get_backend("slurm")
+from cluster_utils.backends.slurm_options import merge_options as merge_options
+from cluster_utils.backends.slurm_options import split_user_options
 from cluster_utils.base.constants import RETURN_CODE_FOR_RESUME
 
 #: cluster_requirements keys this backend uses; the rest (HTCondor's bid, cuda_requirement,
@@ -46,7 +49,16 @@ SLURM_KEYS = (
     "forbidden_hostnames",
     "signal_seconds_to_timeout",
     "extra_submission_options",
+    "qos",
+    "account",
+    "constraint",
 )
+
+#: resource with the user's sbatch options that replace ours (see slurm_options); only the
+#: cluster-utils-slurm executor reads it
+REPLACING_OPTIONS_RESOURCE = "slurm_extra_replacing"
+#: cluster_requirements keys that are Slurm-plugin resources of the same meaning
+_PLUGIN_RESOURCES = {"qos": "qos", "account": "slurm_account", "constraint": "constraint"}
 
 #: Always added: a requeued (resumed) job appends to its Slurm log instead of truncating it.
 APPEND_LOG_OPTION = "--open-mode=append"
@@ -97,15 +109,6 @@ def runtime_minutes(request_time: str | int) -> int:
     return max(1, math.ceil(parse_slurm_time(request_time) / 60))
 
 
-def _forbidden_extra_options() -> Mapping[str, str]:
-    """The sbatch options the executor plugin manages itself (it rejects them in slurm_extra)."""
-    try:
-        from snakemake_executor_plugin_slurm.validation import get_forbidden_slurm_options
-    except ImportError:  # plugin not installed: nothing to check against
-        return {}
-    return get_forbidden_slurm_options()
-
-
 def _extra_options(value: Any) -> list[str]:
     if value is None:
         return []
@@ -130,8 +133,15 @@ def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, An
     request_gpus (> 0)             gpu (-> --gpus=N, also on the srun step)
     memory_in_mb                   mem_mb (-> --mem)
     request_time                   runtime in minutes, rounded up (-> -t)
+    qos                            qos (-> --qos)
+    account                        slurm_account (-> -A)
+    constraint                     constraint (-> -C)
     forbidden_hostnames            slurm_extra ``--exclude=a,b``
-    extra_submission_options       slurm_extra, each argument appended verbatim (quoted)
+    extra_submission_options       each argument verbatim (quoted): slurm_extra, or
+                                   slurm_extra_replacing for those that set something
+                                   the submission sets too (time, memory, CPUs, GPUs,
+                                   partition, account, qos, ...): the executor then
+                                   leaves its own option out (slurm_options)
     signal_seconds_to_timeout      nothing: see :func:`arm_timeout_signal`
     ============================== ===================================================
 
@@ -154,6 +164,9 @@ def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, An
         res["mem_mb"] = _positive_int(req["memory_in_mb"], "memory_in_mb")
     if req.get("request_time") is not None:
         res["runtime"] = runtime_minutes(req["request_time"])
+    for key, resource in _PLUGIN_RESOURCES.items():
+        if req.get(key):
+            res[resource] = str(req[key])
 
     extra = [APPEND_LOG_OPTION]
     hosts = req.get("forbidden_hostnames") or []
@@ -161,18 +174,10 @@ def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, An
         hosts = [hosts]
     if hosts:
         extra.append("--exclude=" + ",".join(str(h) for h in hosts))
-    user_extra = _extra_options(req.get("extra_submission_options"))
-    forbidden = _forbidden_extra_options()
-    for arg in user_extra:
-        for pattern, what in forbidden.items():
-            if re.match(pattern, arg + " "):
-                raise ValueError(
-                    f"cluster_requirements.extra_submission_options: {arg!r} sets the {what}, "
-                    "which the Slurm executor sets itself; use the cluster_requirements key "
-                    "for it (partition, request_cpus, request_gpus, memory_in_mb, "
-                    "request_time) where there is one"
-                )
-    extra.extend(user_extra)
+    plain, replacing = split_user_options(_extra_options(req.get("extra_submission_options")))
+    extra.extend(plain)
+    if replacing:
+        res[REPLACING_OPTIONS_RESOURCE] = shlex.join(replacing)
     res["slurm_extra"] = shlex.join(extra)
     return res
 

@@ -94,11 +94,27 @@ class GridWorkflow:
         return [*self.done_markers(), str(self.layout.all_data_csv), *([report] if report else [])]
 
 
+#: resource with {backend: why it cannot map the cluster_requirements}, for its executor to report
+MAPPING_ERRORS_RESOURCE = "cluster_utils_mapping_errors"
+
+
 def rule_resources(cluster_requirements: dict[str, Any]) -> dict[str, Any]:
-    """Snakemake resources for every backend at once; each executor reads only its own keys."""
+    """Snakemake resources for every backend at once; each executor reads only its own keys.
+
+    A backend that cannot map the requirements (extra_submission_options written for another
+    scheduler) adds its error under MAPPING_ERRORS_RESOURCE instead, and its executor refuses the
+    jobs with it; only when no backend can map them is the error raised here."""
     resources: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for name in BACKENDS:
-        resources.update(get_backend(name).snakemake_resources(cluster_requirements))
+        try:
+            resources.update(get_backend(name).snakemake_resources(cluster_requirements))
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if len(errors) == len(BACKENDS):
+        raise ValueError(next(iter(errors.values())))
+    if errors:
+        resources[MAPPING_ERRORS_RESOURCE] = json.dumps(errors)
     resources.pop("threads", None)
     return resources
 

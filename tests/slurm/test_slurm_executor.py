@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shlex
 import signal
@@ -151,6 +152,8 @@ def _fake_executor(tmp_path: Path, **settings: Any) -> Any:
         ),
         _failed_nodes=set(),
         get_account_arg=lambda job: iter([""]),
+        _replaced_reported=set(),
+        logger=logging.getLogger("test_slurm_executor"),
         get_partition_arg=lambda job: (
             f" -p {job.resources['slurm_partition']}" if "slurm_partition" in job.resources else ""
         ),
@@ -222,6 +225,61 @@ def test_sbatch_command_of_a_cpu_job_has_one_task(tmp_path: Path) -> None:
     assert "--ntasks=1" in args and "--cpus-per-task=1" in args and "-t 2" in joined
     assert "-p" not in args  # no partition: the cluster's default partition
     assert not any(a.startswith("--gpus") for a in args)
+
+
+def test_extra_submission_options_replace_ours_with_one_warning_per_option(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """3.0 passed extra_submission_options to sbatch as given: the user's --time, --mem-per-cpu,
+    --gres and --comment are used, ours (-t, --mem, --gpus, --comment) left out, each reported
+    once per run however many jobs have them."""
+    req = {
+        "request_cpus": 1,
+        "request_gpus": 1,
+        "memory_in_mb": 200,
+        "request_time": "5",
+        "extra_submission_options": [
+            "--time=1:00:00",
+            "--mem-per-cpu=2000",
+            "--gres=gpu:a100:1",
+            "--qos=normal",
+            "--comment=x",
+            "--gpu-freq=high",
+        ],
+    }
+    fake = _fake_executor(tmp_path)
+    jobs = [
+        SimpleNamespace(
+            name="run_job", resources=_Resources(slurm.snakemake_resources(req)), threads=1
+        )
+        for _ in range(3)
+    ]
+    with caplog.at_level(logging.WARNING, logger="test_slurm_executor"):
+        calls = [executor_module.Executor.sbatch_options(fake, job) for job in jobs]
+    args = shlex.split(calls[0])
+    assert calls == [calls[0]] * 3
+    assert args[args.index("--export=ALL") + 1 :] == [
+        "--requeue",
+        "--cpus-per-task=1",
+        "--open-mode=append",
+        "--gpu-freq=high",
+        "-D",
+        str(tmp_path),
+        "--time=1:00:00",
+        "--mem-per-cpu=2000",
+        "--gres=gpu:a100:1",
+        "--qos=normal",
+        "--comment=x",
+    ]
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 4, warnings  # time, memory, gpus, comment: once each
+    for theirs, ours in [
+        ("--time=1:00:00", "-t 5"),
+        ("--mem-per-cpu=2000", "--mem 200"),
+        ("--gres=gpu:a100:1", "--gpus=1"),
+        ("--comment=x", "--comment rule_run_job"),
+    ]:
+        assert sum(f"{theirs!r} replaces {ours!r}" in w for w in warnings) == 1, (theirs, warnings)
 
 
 # ------------------------------------------------------------------------------ sacct parsing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 from types import SimpleNamespace
 from typing import Any
@@ -113,12 +114,44 @@ def test_extra_submission_options_are_appended_verbatim() -> None:
 
 
 @pytest.mark.parametrize(
-    "option",
-    ["--time=10", "-t 10", "--mem=1G", "--partition=x", "--cpus-per-task=2", "--gres=gpu:1"],
+    ("options", "replacing"),
+    [
+        (["--time=10"], ["--time=10"]),
+        (["-t", "10"], ["-t", "10"]),
+        (["--mem=1G"], ["--mem=1G"]),
+        (["--mem-per-cpu=2000"], ["--mem-per-cpu=2000"]),
+        (["--partition=x"], ["--partition=x"]),
+        (["--cpus-per-task=2"], ["--cpus-per-task=2"]),
+        (["--gres=gpu:1"], ["--gres=gpu:1"]),
+        (["--qos=high", "--account", "lab"], ["--qos=high", "--account", "lab"]),
+        (["--constraint=a100", "--comment=x"], ["--constraint=a100", "--comment=x"]),
+        (["--gpu-freq=high", "-t10", "--gres=tmpdisk:10"], ["-t10"]),
+    ],
 )
-def test_extra_submission_options_the_executor_sets_are_rejected(option: str) -> None:
+def test_extra_submission_options_the_submission_sets_too_go_to_their_own_resource(
+    options: list[str], replacing: list[str]
+) -> None:
+    """3.0 passed every option to sbatch: those that set what the submission sets too (time,
+    memory, ...) go to the resource the executor puts in place of its own options."""
+    res = slurm.snakemake_resources({"extra_submission_options": options})
+    assert shlex.split(res[slurm.REPLACING_OPTIONS_RESOURCE]) == replacing
+    plain = [o for o in options if o not in replacing]
+    assert shlex.split(res["slurm_extra"]) == [APPEND, *plain]
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["--job-name=x", "-J x", "--output=log", "-o log", "--parsable", "--array=0-3", "-D /tmp"],
+)
+def test_extra_submission_options_the_executor_needs_unchanged_are_rejected(option: str) -> None:
     with pytest.raises(ValueError, match="extra_submission_options"):
-        slurm.snakemake_resources({"extra_submission_options": [option]})
+        slurm.snakemake_resources({"extra_submission_options": shlex.split(option)})
+
+
+def test_qos_account_and_constraint_keys() -> None:
+    res = slurm.snakemake_resources({"qos": "high", "account": "lab", "constraint": "a100"})
+    assert (res["qos"], res["slurm_account"], res["constraint"]) == ("high", "lab", "a100")
+    assert slurm.REPLACING_OPTIONS_RESOURCE not in res
 
 
 def test_extra_submission_options_must_be_strings() -> None:
@@ -183,6 +216,8 @@ def test_full_3_0_slurm_requirements_give_these_sbatch_options() -> None:
             "signal_seconds_to_timeout": 30,
             "forbidden_hostnames": ["bad1", "bad2"],
             "extra_submission_options": ["--gpu-freq=high"],
+            "qos": "high",
+            "constraint": "a100",
             "bid": 1000,
         }
     )
@@ -196,6 +231,8 @@ def test_full_3_0_slurm_requirements_give_these_sbatch_options() -> None:
         "--cpus-per-task=2",
         "--open-mode=append --exclude=bad1,bad2 --gpu-freq=high",
         "--gpus=1",
+        "--qos=high",
+        "-C a100",
     ):
         assert expected in joined, (expected, joined)
     assert not any(a.startswith("--signal") for a in args)
@@ -230,3 +267,41 @@ def test_in_slurm_job_needs_a_job_of_the_executor(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(slurm, "_job_fields", lambda job_id: {"JobName": "bash"})
     assert slurm.in_slurm_job() is False
     assert slurm.request_resume() is None
+
+
+# ------------------------------------------- the workflow maps the requirements for every backend
+
+
+def test_sbatch_options_do_not_break_the_rules_resources_for_other_backends() -> None:
+    """The rule's resources hold every backend's mapping; extra_submission_options written for
+    Slurm are no HTCondor submit lines (and vice versa), which only that backend's executor
+    reports."""
+    from cluster_utils.grid.snakemake_glue import MAPPING_ERRORS_RESOURCE, rule_resources
+    from snakemake_executor_plugin_cluster_utils_slurm import _user_options
+
+    res = rule_resources({"request_time": "5", "extra_submission_options": ["--qos=normal"]})
+    assert res["slurm_extra_replacing"] == "--qos=normal" and res["runtime"] == 5
+    assert "htcondor" in json.loads(res[MAPPING_ERRORS_RESOURCE])
+    job = SimpleNamespace(resources=_Resources(res))
+    _user_options.check_mapping(job)  # nothing wrong for Slurm
+
+    res = rule_resources({"extra_submission_options": {"+MaxRunningPrice": "100"}})
+    assert set(json.loads(res[MAPPING_ERRORS_RESOURCE])) == {"slurm"}
+    with pytest.raises(ValueError, match=r"cannot be used on Slurm: .*list of sbatch arguments"):
+        _user_options.check_mapping(SimpleNamespace(resources=_Resources(res)))
+
+
+def test_qos_account_and_constraint_are_valid_config_keys() -> None:
+    from cluster_utils.config import check_config
+
+    settings = {
+        "optimization_procedure_name": "keys",
+        "results_dir": "results",
+        "script_relative_path": "job.py",
+        "environment_setup": {},
+        "hyperparam_list": [{"param": "x", "values": [1]}],
+        "cluster_requirements": {"qos": "high", "account": "lab", "constraint": "a100|h100"},
+    }
+    assert check_config(settings, "grid_search") == []
+    settings["cluster_requirements"]["qos"] = 3
+    assert check_config(settings, "grid_search") != []
