@@ -5,6 +5,11 @@ of those files merged under it: the importing dict always wins, a later file in 
 over an earlier one, nested dicts are merged key by key. ``"key*": [...]`` appends to the list
 ``key`` of the imported content. Relative paths are looked up next to the importing file first,
 then in the current directory (3.0 used only the current directory).
+
+``fixed_params.__import_promise__`` of a grid_search / hp_optimization config is not resolved
+when the config is read: :func:`rename_import_promise` turns it into ``fixed_params.__import__``
+(as 3.0 did), which every job's parameters then carry and the job resolves when it reads them
+(relative to its parameter file, then to its working directory: the code checkout).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from .settings_error import SettingsError
 from .settings_files import read_settings_file
 
 IMPORT_KEY = "__import__"
+IMPORT_PROMISE_KEY = "__import_promise__"
 APPEND_SUFFIX = "*"
 
 TYPE_CHECKING = False
@@ -37,6 +43,17 @@ def resolve_imports(
         chain = (Path(source).resolve(),)
     _resolve(settings, chain, where=str(source) if source is not None else "<parameter dict>")
     finalize_appends(settings)
+    return settings
+
+
+def rename_import_promise(settings: dict[str, Any]) -> dict[str, Any]:
+    """Rename ``fixed_params.__import_promise__`` to ``fixed_params.__import__`` in place (3.0).
+
+    An ``__import__`` already in ``fixed_params`` (given on the command line, say) is replaced.
+    """
+    fixed = settings.get("fixed_params")
+    if isinstance(fixed, dict) and IMPORT_PROMISE_KEY in fixed:
+        fixed[IMPORT_KEY] = fixed.pop(IMPORT_PROMISE_KEY)
     return settings
 
 

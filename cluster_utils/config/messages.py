@@ -29,10 +29,14 @@ MAX_KEYS_LISTED = 8
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem in the settings: where it is and what is wrong."""
+    """One problem in the settings: where it is and what is wrong.
+
+    ``unknown_key`` marks a key that no schema declares (a warning unless validation is strict).
+    """
 
     path: Path
     message: str
+    unknown_key: bool = False
 
 
 def format_path(path: Sequence[PathElement]) -> str:
@@ -203,8 +207,8 @@ class ProblemCollector:
 
     # -- public ---------------------------------------------------------------------------------
 
-    def add(self, path: Sequence[PathElement], message: str) -> None:
-        problem = Problem(tuple(path), message)
+    def add(self, path: Sequence[PathElement], message: str, *, unknown_key: bool = False) -> None:
+        problem = Problem(tuple(path), message, unknown_key)
         if problem not in self.problems:
             self.problems.append(problem)
 
@@ -238,7 +242,8 @@ class ProblemCollector:
         allowed = known_keys(schema, resolver)
         for key in instance:
             if key not in allowed:
-                self.add((*path, key), self.unknown_key_message(path, str(key), allowed))
+                message = self.unknown_key_message(path, str(key), allowed)
+                self.add((*path, key), message, unknown_key=True)
 
     def unknown_key_message(self, path: Path, key: str, allowed: Sequence[str]) -> str:
         full = format_path((*path, key))

@@ -1,5 +1,15 @@
 """Load a grid_search / hp_optimization config: file + command-line overrides, validated.
 
+Both entry points return a :class:`LoadedSettings`: the validated settings (defaults filled in)
+and the warnings about them, one line each (unknown keys: ``unknown key 'restrats' — did you
+mean 'restarts'?``). The caller shows the warnings. With ``strict=True`` (or ``strict_config:
+true`` in the config) unknown keys are errors instead. Invalid settings raise
+:class:`~cluster_utils.config.ConfigError` (or :class:`~cluster_utils.base.settings.SettingsError`
+for a file that cannot be read), both exit code 2 on the command line.
+
+``fixed_params.__import_promise__`` becomes ``fixed_params.__import__`` here, as in 3.0: every job
+gets it in its parameters and resolves it itself (:mod:`cluster_utils.base.imports`).
+
 Relative paths in the config are resolved against the directory the command was started from
 (3.0 put a relative results_dir under $HOME, which surprised people).
 """
@@ -9,32 +19,49 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from cluster_utils.base.imports import rename_import_promise
 from cluster_utils.base.settings import (
     apply_overrides,
     evaluate_dynamic,
     load_settings_file,
     parse_overrides,
 )
-from cluster_utils.config.validation import validate_config
+from cluster_utils.config.validation import validate_settings
 
 Kind = Literal["grid_search", "hp_optimization"]
 
 
+@dataclass(frozen=True)
+class LoadedSettings:
+    """Validated settings (every default filled in) and the warnings about them."""
+
+    settings: dict[str, Any]
+    #: one message per line, without a "warning:" prefix; empty when there is nothing to say
+    warnings: tuple[str, ...] = ()
+
+
 def load_experiment_settings(
-    config_file: str | os.PathLike[str], overrides: list[str], kind: Kind
-) -> dict[str, Any]:
+    config_file: str | os.PathLike[str], overrides: list[str], kind: Kind, *, strict: bool = False
+) -> LoadedSettings:
     """Read, override, evaluate and validate; raises SettingsError or ConfigError."""
     settings = load_settings_file(Path(config_file), dynamic=False)
     apply_overrides(settings, parse_overrides(overrides), protect_braces=True)
-    return prepare_settings(settings, kind)
+    return prepare_settings(settings, kind, strict=strict)
 
 
-def prepare_settings(settings: dict[str, Any], kind: Kind) -> dict[str, Any]:
-    """Evaluate what can be evaluated now (per-job templates stay) and validate."""
-    return validate_config(evaluate_dynamic(settings, strict=False), kind)
+def prepare_settings(
+    settings: dict[str, Any], kind: Kind, *, strict: bool = False
+) -> LoadedSettings:
+    """Evaluate what can be evaluated now (per-job templates stay) and validate.
+
+    ``settings`` is not modified."""
+    evaluated = rename_import_promise(evaluate_dynamic(settings, strict=False))
+    validated = validate_settings(evaluated, kind, strict=strict)
+    return LoadedSettings(validated.settings, validated.warnings)
 
 
 def experiment_directory(settings: dict[str, Any], start_dir: Path) -> Path:

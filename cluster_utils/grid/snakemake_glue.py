@@ -26,6 +26,7 @@ from cluster_utils.execution.snakemake import (
 from cluster_utils.experiment.chunks import make_chunks
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.plan import read_plan
+from cluster_utils.experiment.repair import repair_chunks, repair_jobs
 from cluster_utils.grid.planning import plan_grid_search
 
 
@@ -134,6 +135,8 @@ def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
         job_ids = list(plan["job_ids"])
         chunk_size = int(config.get(CHUNK_SIZE_CONFIG_KEY, 1))
         chunks = tuple(make_chunks(layout, job_ids, chunk_size)) if chunk_size > 1 else ()
+        repair_jobs(layout, job_ids)
+        repair_chunks(layout, chunks)
         return GridWorkflow(layout, job_ids, settings, chunks=chunks, from_cli=True)
 
     from cluster_utils.experiment.location import check_kind, experiment_directory
@@ -146,6 +149,7 @@ def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
     check_kind(layout, "grid_search")
     plan = plan_grid_search(settings, start_dir, layout)
     _warn_once(plan.warnings)
+    repair_jobs(layout, plan.job_ids)
     return GridWorkflow(layout, plan.job_ids, settings)
 
 

@@ -51,6 +51,7 @@ def test_grid_defaults() -> None:
         "remove_jobs_dir": True,
         "remove_working_dirs": False,
         "no_user_interaction": False,
+        "max_resumes": 100,
         "restarts": 1,
         "samples": None,
         "load_existing_results": False,
