@@ -1,9 +1,5 @@
-"""The command layer: argument parsing, error-to-exit-code mapping, status and progress output.
+"""The command layer: argument parsing (:mod:`.main`), error-to-exit-code mapping, status.
 
 May import every other part of the package; nothing imports it back (except the 3.0 entry
 points ``cluster_utils.grid_search`` / ``cluster_utils.hp_optimization``).
 """
-
-from cluster_utils.cli.main import main
-
-__all__ = ["main"]

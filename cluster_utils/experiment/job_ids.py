@@ -3,6 +3,11 @@
 3.0 job scripts receive an integer ``id`` (often used as a seed) and working directories are named
 by it. Ids are handed out in plan order and never reused, so the same setting keeps its id across
 reruns and grid edits, and new settings get fresh ids.
+
+The map lives in ``.cluster_utils/job_ids.json``; each grid job also records its own hash in
+``jobs/<id>/job_hash``. When the map is missing or unreadable it is rebuilt from those files, and
+an id is never handed out while a job directory or a working directory of that id exists, so a
+new setting can never inherit another setting's results.
 """
 
 from __future__ import annotations
@@ -10,17 +15,18 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from cluster_utils.base.job_protocol import atomic_write_json
+from cluster_utils.experiment.layout import ExperimentLayout
 
 
 @contextmanager
-def _locked(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "a") as lock:
+def _locked(layout: ExperimentLayout) -> Iterator[None]:
+    layout.internal.mkdir(parents=True, exist_ok=True)
+    with open(layout.id_registry.with_suffix(".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -28,19 +34,53 @@ def _locked(path: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def read_registry(path: Path) -> dict[str, int]:
+def _ids_in(directory: os.PathLike[str]) -> set[int]:
     try:
-        with open(path) as f:
+        return {int(name) for name in os.listdir(directory) if name.isdigit()}
+    except OSError:
+        return set()
+
+
+def ids_in_use(layout: ExperimentLayout) -> set[int]:
+    """Ids that have a job directory or a working directory (whatever the registry says)."""
+    return _ids_in(layout.jobs_dir) | _ids_in(layout.working_directories)
+
+
+def _rebuilt_registry(layout: ExperimentLayout) -> dict[str, int]:
+    registry: dict[str, int] = {}
+    for job_id in sorted(_ids_in(layout.jobs_dir)):
+        try:
+            registry[layout.job_hash_file(job_id).read_text().strip()] = job_id
+        except OSError:
+            continue  # an hp_optimization job, or one whose directory was emptied
+    return registry
+
+
+def read_registry(layout: ExperimentLayout) -> dict[str, int]:
+    """The hash -> id map; rebuilt from the jobs' own records when missing or unreadable."""
+    try:
+        with open(layout.id_registry) as f:
             return {str(k): int(v) for k, v in json.load(f).items()}
     except FileNotFoundError:
+        problem = "is missing" if ids_in_use(layout) else None
+    except (OSError, ValueError, AttributeError, TypeError):
+        problem = "cannot be read"
+    if problem is None:
         return {}
+    registry = _rebuilt_registry(layout)
+    print(
+        f"cluster_utils: warning: {layout.id_registry} {problem}; rebuilt it from the "
+        f"{len(registry)} jobs' recorded settings",
+        file=sys.stderr,
+    )
+    return registry
 
 
-def assign_ids(path: Path, hashes: Iterable[str]) -> dict[str, int]:
-    """Ids for ``hashes``: known hashes keep theirs, unknown ones get the next free integers."""
-    with _locked(path):
-        registry = read_registry(path)
-        next_id = max(registry.values(), default=-1) + 1
+def assign_ids(layout: ExperimentLayout, hashes: Iterable[str]) -> dict[str, int]:
+    """Ids for ``hashes``: known hashes keep theirs, unknown ones get never-used integers."""
+    with _locked(layout):
+        registry = read_registry(layout)
+        next_id = max([*registry.values(), *ids_in_use(layout)], default=-1) + 1
         changed = False
         result: dict[str, int] = {}
         for h in hashes:
@@ -49,12 +89,12 @@ def assign_ids(path: Path, hashes: Iterable[str]) -> dict[str, int]:
                 next_id += 1
                 changed = True
             result[h] = registry[h]
-        if changed or not os.path.exists(path):
-            atomic_write_json(path, registry)
+        if changed or not layout.id_registry.exists():
+            atomic_write_json(layout.id_registry, registry)
         return result
 
 
-def reserve_ids(path: Path, count: int) -> list[int]:
+def reserve_ids(layout: ExperimentLayout, count: int) -> list[int]:
     """Hand out ``count`` fresh ids that no job had before (used by hp_optimization)."""
     hashes = [f"reserved-{os.urandom(8).hex()}" for _ in range(count)]
-    return list(assign_ids(path, hashes).values())
+    return list(assign_ids(layout, hashes).values())

@@ -18,6 +18,9 @@ RUNNING = "running"
 PENDING = "pending"
 #: stopped on the driver's request (kill_bad_jobs_early); not a failure
 STOPPED_EARLY = "stopped_early"
+#: the failure reason of a job that ran past cluster_requirements.request_time, on every backend
+#: (Slurm's TIMEOUT and the runner's own limit on local runs add details in parentheses)
+EXCEEDED_REQUEST_TIME = "exceeded request_time"
 #: attempts kept in state.json (a job resumed many times must not grow it without bound)
 MAX_KEPT_ATTEMPTS = 5
 

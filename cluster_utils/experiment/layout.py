@@ -76,6 +76,10 @@ class ExperimentLayout:
     def job_dir(self, job_id: int | str) -> Path:
         return self.jobs_dir / str(job_id)
 
+    def job_hash_file(self, job_id: int | str) -> Path:
+        """A grid job's content hash: rebuilds the id registry if that is lost."""
+        return self.job_dir(job_id) / "job_hash"
+
     def params_file(self, job_id: int | str) -> Path:
         return self.job_dir(job_id) / "params.json"
 

@@ -17,6 +17,7 @@ from cluster_utils.execution.snakemake import (
     tail_of,
 )
 from cluster_utils.experiment.chunks import local_chunk_size
+from cluster_utils.experiment.repair import repair_jobs
 from cluster_utils.experiment.setup import open_experiment, print_config_warnings, start_run
 from cluster_utils.grid.planning import plan_grid_search
 from cluster_utils.grid.run_summary import finish_grid_run
@@ -61,6 +62,8 @@ def run_grid_search(options: GridSearchOptions) -> int:
         if plan.newly_loaded:
             print(f"  loaded existing results of {plan.newly_loaded} jobs", file=sys.stderr)
         print_config_warnings(plan.warnings)
+        if not options.dry_run:
+            repair_jobs(layout, plan.job_ids)
         start_run(layout)
         cores = options.cores
         if cores is None and is_local:

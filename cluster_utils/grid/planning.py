@@ -38,13 +38,17 @@ def plan_grid_search(
     """Expand the grid and (re)write what changed. ``settings`` must be validated already."""
     fingerprint = settings_fingerprint({"settings": settings, "start_dir": str(start_dir)})
     previous = read_plan(layout)
-    if previous and previous.get("fingerprint") == fingerprint:
+    if (
+        previous
+        and previous.get("fingerprint") == fingerprint
+        and _job_files_exist(layout, previous["job_ids"])
+    ):
         warnings = tuple(previous.get("warnings", ()))
         return GridPlan(layout, list(previous["job_ids"]), settings, warnings=warnings)
 
     layout.internal.mkdir(parents=True, exist_ok=True)
     jobs, warnings = _distinct_jobs(settings)
-    ids = assign_ids(layout.id_registry, [job.job_hash for job in jobs])
+    ids = assign_ids(layout, [job.job_hash for job in jobs])
 
     job_ids: list[int] = []
     for job in jobs:
@@ -56,6 +60,7 @@ def plan_grid_search(
             constants.WORKING_DIR: str(layout.working_dir(job_id)),
         }
         write_if_changed(layout.params_file(job_id), json.dumps(params, indent=2, sort_keys=True))
+        write_if_changed(layout.job_hash_file(job_id), job.job_hash)
 
     loaded = 0
     if settings.get("load_existing_results", False):
@@ -64,6 +69,13 @@ def plan_grid_search(
     write_run_files(layout, settings, start_dir, "grid_search", n_jobs=len(job_ids))
     write_plan(layout, fingerprint, job_ids, warnings)
     return GridPlan(layout, job_ids, settings, loaded, warnings)
+
+
+def _job_files_exist(layout: ExperimentLayout, job_ids: list[int]) -> bool:
+    """Planned files a user may have deleted (``jobs/<id>/``, the id registry) still exist."""
+    return layout.id_registry.exists() and all(
+        layout.params_file(job_id).exists() for job_id in job_ids
+    )
 
 
 def _distinct_jobs(settings: dict[str, Any]) -> tuple[list[GridJob], tuple[str, ...]]:

@@ -36,7 +36,7 @@ def create_jobs(
     layout: ExperimentLayout, fixed_params: Mapping[str, Any], settings: Sequence[Mapping[str, Any]]
 ) -> list[int]:
     """Reserve never-used ids for ``settings`` and write their parameter files; return the ids."""
-    ids = reserve_ids(layout.id_registry, len(settings))
+    ids = reserve_ids(layout, len(settings))
     for job_id, setting in zip(ids, settings, strict=True):
         params = job_params(fixed_params, setting, job_id, str(layout.working_dir(job_id)))
         path = layout.params_file(job_id)
