@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cluster_utils.base.constants import RESERVED_PARAMS
+from cluster_utils.base.imports import IMPORT_KEY, IMPORT_PROMISE_KEY
 
 from .messages import format_path, found, show_value
+from .param_names import param_name_problem
 from .schemas import Kind, is_template
 
 #: ``report(path, message)``
@@ -34,11 +35,12 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _reserved(name: str) -> str:
-    return (
-        f"'{name}' is a reserved name (cluster_utils sets it for every job; "
-        f"reserved: {', '.join(RESERVED_PARAMS)})"
-    )
+def _check_name(path: tuple[str | int, ...], name: str, report: Report) -> bool:
+    """Report ``name`` at ``path`` if it cannot be a parameter name; whether it can."""
+    problem = param_name_problem(name)
+    if problem is not None:
+        report(path, f"{format_path(path)}: {problem}")
+    return problem is None
 
 
 def _check_fixed_params(settings: dict[str, Any], report: Report) -> None:
@@ -46,8 +48,8 @@ def _check_fixed_params(settings: dict[str, Any], report: Report) -> None:
     if not isinstance(fixed, dict):
         return
     for key in fixed:
-        if key in RESERVED_PARAMS:
-            report(("fixed_params", key), f"{format_path(('fixed_params', key))}: {_reserved(key)}")
+        if isinstance(key, str) and key not in (IMPORT_KEY, IMPORT_PROMISE_KEY):
+            _check_name(("fixed_params", key), key, report)
 
 
 def _check_hyperparam_list(settings: dict[str, Any], report: Report) -> None:
@@ -62,11 +64,12 @@ def _check_hyperparam_list(settings: dict[str, Any], report: Report) -> None:
         names = list(param) if isinstance(param, list | tuple) else [param]
         if not all(isinstance(name, str) for name in names):
             continue
-        path = ("hyperparam_list", index, "param")
-        for name in names:
-            if name in RESERVED_PARAMS:
-                report(path, f"{format_path(path)}: {_reserved(name)}")
-            elif name in first_seen:
+        path: tuple[str | int, ...] = ("hyperparam_list", index, "param")
+        for position, name in enumerate(names):
+            name_path = (*path, position) if isinstance(param, list | tuple) else path
+            if not _check_name(name_path, name, report):
+                continue
+            if name in first_seen:
                 report(
                     path,
                     f"{format_path(path)}: parameter '{name}' is already varied by "
@@ -141,16 +144,13 @@ def _check_optimized_params(settings: dict[str, Any], report: Report) -> None:
         name = entry.get("param")
         if isinstance(name, str):
             path = ("optimized_params", index, "param")
-            if name in RESERVED_PARAMS:
-                report(path, f"{format_path(path)}: {_reserved(name)}")
-            elif name in first_seen:
+            if _check_name(path, name, report) and name in first_seen:
                 report(
                     path,
                     f"{format_path(path)}: parameter '{name}' is already optimized by "
                     f"optimized_params[{first_seen[name]}]; each parameter may appear only once",
                 )
-            else:
-                first_seen[name] = index
+            first_seen.setdefault(name, index)
         _check_distribution(index, entry, report)
 
 

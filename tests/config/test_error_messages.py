@@ -214,7 +214,7 @@ CASES: list[tuple[str, Kind, dict[str, Any], list[str]]] = [
         edited(GRID, lambda s: s["fixed_params"].update(_id=3)),
         [
             "fixed_params._id: '_id' is a reserved name (cluster_utils sets it for every job; "
-            "reserved: _id, _iteration, job_restarts)"
+            "reserved: id, working_dir, _id, _iteration, job_restarts)"
         ],
     ),
     (
