@@ -94,6 +94,19 @@ def assign_ids(layout: ExperimentLayout, hashes: Iterable[str]) -> dict[str, int
         return result
 
 
+def preview_ids(layout: ExperimentLayout, hashes: Iterable[str]) -> dict[str, int]:
+    """The ids :func:`assign_ids` would give, without writing anything (for ``--dry-run``)."""
+    registry = read_registry(layout)
+    next_id = max([*registry.values(), *ids_in_use(layout)], default=-1) + 1
+    result: dict[str, int] = {}
+    for h in hashes:
+        if h not in registry:
+            registry[h] = next_id
+            next_id += 1
+        result[h] = registry[h]
+    return result
+
+
 def reserve_ids(layout: ExperimentLayout, count: int) -> list[int]:
     """Hand out ``count`` fresh ids that no job had before (used by hp_optimization)."""
     hashes = [f"reserved-{os.urandom(8).hex()}" for _ in range(count)]

@@ -38,15 +38,18 @@ def open_experiment(
     kind: Kind,
     *,
     strict: bool = False,
+    create: bool = True,
 ) -> OpenedExperiment:
     """Validated settings and the (created) experiment directory.
 
-    ``strict``: unknown config keys are errors rather than warnings."""
+    ``strict``: unknown config keys are errors rather than warnings; ``create=False`` (dry
+    runs) writes nothing."""
     start_dir = Path.cwd()
     loaded = load_experiment_settings(config_file, overrides, kind, strict=strict)
     layout = ExperimentLayout.at(experiment_directory(loaded.settings, start_dir))
     check_kind(layout, kind)
-    create_directory(layout)
+    if create:
+        create_directory(layout)
     return OpenedExperiment(loaded.settings, start_dir, layout, kind, loaded.warnings)
 
 
@@ -85,9 +88,8 @@ def write_run_files(
         layout.launch_spec,
         json.dumps(build_launch_spec(settings, code_dir).to_json(), indent=2, sort_keys=True),
     )
-    write_if_changed(
-        layout.settings_json, json.dumps(settings, indent=2, sort_keys=True, default=str)
-    )
+    # in config order: all_data.csv's columns follow it (cluster_utils.results.table_format)
+    write_if_changed(layout.settings_json, json.dumps(settings, indent=2, default=str))
     write_run_metadata(layout, kind, git_commit=commit, n_jobs=n_jobs, **metadata)
     return commit
 

@@ -18,8 +18,14 @@ from cluster_utils.execution.snakemake import (
 )
 from cluster_utils.experiment.chunks import local_chunk_size
 from cluster_utils.experiment.repair import repair_jobs
-from cluster_utils.experiment.setup import open_experiment, print_config_warnings, start_run
-from cluster_utils.grid.planning import plan_grid_search
+from cluster_utils.experiment.setup import (
+    OpenedExperiment,
+    open_experiment,
+    print_config_warnings,
+    start_run,
+)
+from cluster_utils.grid.dry_run import print_dry_run
+from cluster_utils.grid.planning import plan_grid_search, preview_grid_search
 from cluster_utils.grid.run_summary import finish_grid_run
 from cluster_utils.results.progress import GridProgress
 
@@ -42,73 +48,84 @@ class GridSearchOptions:
 
 def run_grid_search(options: GridSearchOptions) -> int:
     opened = open_experiment(
-        options.config_file, options.overrides, "grid_search", strict=options.strict
+        options.config_file,
+        options.overrides,
+        "grid_search",
+        strict=options.strict,
+        create=not options.dry_run,
     )
     print_config_warnings(opened.warnings)
-    settings, layout = opened.settings, opened.layout
+    if options.dry_run:
+        print_dry_run(opened.layout, preview_grid_search(opened.settings, opened.layout))
+        return 0
     profile, profile_reason = profile_for_run(
-        settings, options.profile, force_local=options.force_local
+        opened.settings, options.profile, force_local=options.force_local
     )
-    is_local = profile == resolve_profile("local")
-    lock = acquire_run_lock(layout)
+    lock = acquire_run_lock(opened.layout)
     try:
-        plan = plan_grid_search(settings, opened.start_dir, layout)
-        print(
-            f"cluster_utils: grid search '{settings['optimization_procedure_name']}': "
-            f"{len(plan.job_ids)} jobs, {profile_reason}\n"
-            f"  experiment directory: {layout.root}",
-            file=sys.stderr,
-        )
-        if plan.newly_loaded:
-            print(f"  loaded existing results of {plan.newly_loaded} jobs", file=sys.stderr)
-        print_config_warnings(plan.warnings)
-        if not options.dry_run:
-            repair_jobs(layout, plan.job_ids)
-        start_run(layout)
-        cores = options.cores
-        if cores is None and is_local:
-            max_cpus = (settings.get("cluster_requirements") or {}).get("max_cpus")
-            cores = int(max_cpus) if max_cpus else None
-        chunk_size = 1
-        if is_local:
-            threads = int((settings.get("cluster_requirements") or {}).get("request_cpus") or 1)
-            slots = max(1, (cores or os.cpu_count() or 1) // threads)
-            chunk_size = local_chunk_size(len(plan.job_ids), slots)
-        argv = snakemake_argv(
-            layout,
-            profile,
-            cores=cores,
-            dry_run=options.dry_run,
-            chunk_size=chunk_size,
-            extra=options.snakemake_args,
-        )
-        if options.dry_run:
-            return run_snakemake(argv, layout, log_to_console=True)
-        display = GridProgress(layout, plan.job_ids)
-        code = run_snakemake(
-            argv,
-            layout,
-            on_tick=display.update,
-            log_to_console=options.verbose,
-            jobs_die_with_driver=is_local,
-        )
-        display.close()
-        warnings = (*opened.warnings, *plan.warnings)
-        summary = finish_grid_run(layout, plan.job_ids, settings, warnings=warnings)
-        if code == 130:
-            print("cluster_utils: interrupted; run the same command to continue", file=sys.stderr)
-        elif code != 0 and not summary.failures:
-            print(
-                f"cluster_utils: Snakemake exited with code {code}; its log "
-                f"({layout.snakemake_log}) ends with:\n{tail_of(layout.snakemake_log)}",
-                file=sys.stderr,
-            )
-            return code
-        return run_exit_code(
-            aborted=layout.abort_file.exists(),
-            interrupted=code == 130,
-            failed_jobs=summary.counts["failed"],
-            strict=options.strict,
-        )
+        return _run_planned(opened, options, profile, profile_reason)
     finally:
         lock.close()
+
+
+def _run_planned(
+    opened: OpenedExperiment, options: GridSearchOptions, profile: Path, profile_reason: str
+) -> int:
+    settings, layout = opened.settings, opened.layout
+    plan = plan_grid_search(settings, opened.start_dir, layout)
+    print(
+        f"cluster_utils: grid search '{settings['optimization_procedure_name']}': "
+        f"{len(plan.job_ids)} jobs, {profile_reason}\n"
+        f"  experiment directory: {layout.root}",
+        file=sys.stderr,
+    )
+    if plan.newly_loaded:
+        print(f"  loaded existing results of {plan.newly_loaded} jobs", file=sys.stderr)
+    print_config_warnings(plan.warnings)
+    repair_jobs(layout, plan.job_ids)
+    start_run(layout)
+    is_local = profile == resolve_profile("local")
+    cores, chunk_size = _local_slots(settings, options.cores, len(plan.job_ids), is_local)
+    argv = snakemake_argv(
+        layout, profile, cores=cores, chunk_size=chunk_size, extra=options.snakemake_args
+    )
+    display = GridProgress(layout, plan.job_ids)
+    code = run_snakemake(
+        argv,
+        layout,
+        on_tick=display.update,
+        log_to_console=options.verbose,
+        jobs_die_with_driver=is_local,
+    )
+    display.close()
+    warnings = (*opened.warnings, *plan.warnings)
+    summary = finish_grid_run(layout, plan.job_ids, settings, warnings=warnings)
+    if code == 130:
+        print("cluster_utils: interrupted; run the same command to continue", file=sys.stderr)
+    elif code != 0 and not summary.failures:
+        print(
+            f"cluster_utils: Snakemake exited with code {code}; its log "
+            f"({layout.snakemake_log}) ends with:\n{tail_of(layout.snakemake_log)}",
+            file=sys.stderr,
+        )
+        return code
+    return run_exit_code(
+        aborted=layout.abort_file.exists(),
+        interrupted=code == 130,
+        failed_jobs=summary.counts["failed"],
+        strict=options.strict,
+    )
+
+
+def _local_slots(
+    settings: dict, cores: int | None, n_jobs: int, is_local: bool
+) -> tuple[int | None, int]:
+    """``--cores`` (locally: else max_cpus) and how many jobs one local Snakemake job runs."""
+    if not is_local:
+        return cores, 1
+    requirements = settings.get("cluster_requirements") or {}
+    if cores is None and requirements.get("max_cpus"):
+        cores = int(requirements["max_cpus"])
+    threads = int(requirements.get("request_cpus") or 1)
+    slots = max(1, (cores or os.cpu_count() or 1) // threads)
+    return cores, local_chunk_size(n_jobs, slots)

@@ -14,12 +14,18 @@ from typing import Any
 
 from cluster_utils.base import constants
 from cluster_utils.experiment import job_state
-from cluster_utils.experiment.job_ids import assign_ids
+from cluster_utils.experiment.job_ids import assign_ids, preview_ids
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.plan import read_plan, write_plan
 from cluster_utils.experiment.settings import settings_fingerprint
 from cluster_utils.experiment.setup import write_if_changed, write_run_files
 from cluster_utils.grid.expansion import GridJob, iter_grid_jobs
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    job_id: int
+    params: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,13 @@ def plan_grid_search(
     write_run_files(layout, settings, start_dir, "grid_search", n_jobs=len(job_ids))
     write_plan(layout, fingerprint, job_ids, warnings)
     return GridPlan(layout, job_ids, settings, loaded, warnings)
+
+
+def preview_grid_search(settings: dict[str, Any], layout: ExperimentLayout) -> list[PlannedJob]:
+    """The jobs a plan would have (ids as they would be given), writing nothing."""
+    jobs, _ = _distinct_jobs(settings)
+    ids = preview_ids(layout, [job.job_hash for job in jobs])
+    return [PlannedJob(ids[job.job_hash], job.params) for job in jobs]
 
 
 def _job_files_exist(layout: ExperimentLayout, job_ids: list[int]) -> bool:

@@ -27,7 +27,7 @@ from cluster_utils.experiment.chunks import make_chunks
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.plan import read_plan
 from cluster_utils.experiment.repair import repair_chunks, repair_jobs
-from cluster_utils.grid.planning import plan_grid_search
+from cluster_utils.grid.planning import plan_grid_search, preview_grid_search
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,8 @@ class GridWorkflow:
         """3.0's grid report name, when generate_report asks for a report."""
         if self.is_batch or self.settings.get("generate_report", "never") == "never":
             return None
-        return str(self.layout.root / f"{self.settings['optimization_procedure_name']}_report.pdf")
+        name = self.settings["optimization_procedure_name"]
+        return str(self.layout.report_pdf("grid_search", name))
 
     @property
     def figures_dir(self) -> str:
@@ -82,7 +83,7 @@ class GridWorkflow:
         return str(self.layout.root / "report_figures")
 
     def figure_names(self) -> tuple[str, ...]:
-        from cluster_utils.report.api import PNG_FIGURES
+        from cluster_utils.report import PNG_FIGURES
 
         return PNG_FIGURES["grid_search"]
 
@@ -147,10 +148,23 @@ def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
     _warn_once(loaded.warnings)
     layout = ExperimentLayout.at(experiment_directory(settings, start_dir))
     check_kind(layout, "grid_search")
+    if is_dry_run(sys.argv):  # `snakemake -n` only looks: plan in memory, write nothing
+        jobs = preview_grid_search(settings, layout)
+        return GridWorkflow(layout, [job.job_id for job in jobs], settings)
     plan = plan_grid_search(settings, start_dir, layout)
     _warn_once(plan.warnings)
     repair_jobs(layout, plan.job_ids)
     return GridWorkflow(layout, plan.job_ids, settings)
+
+
+def is_dry_run(argv: list[str]) -> bool:
+    """Whether this Snakemake process was started with ``-n`` / ``--dry-run`` (also ``-np``)."""
+    for arg in argv[1:]:
+        if arg in ("--dry-run", "--dryrun", "--dry_run"):
+            return True
+        if arg.startswith("-") and not arg.startswith("--") and arg[1:].isalpha() and "n" in arg:
+            return True
+    return False
 
 
 _WARNED: set[str] = set()

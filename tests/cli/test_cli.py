@@ -111,15 +111,6 @@ def test_override_changes_the_experiment(experiment: Experiment) -> None:
     assert (experiment.workdir / "results" / "renamed" / "all_data.csv").is_file()
 
 
-def test_dry_run_plans_without_running(experiment: Experiment) -> None:
-    experiment.write_script(COUNTING_SCRIPT)
-    experiment.write_config([{"param": "x", "values": [1, 2, 3]}])
-    result = experiment.run("--dry-run")
-    assert result.returncode == 0, result.stderr
-    assert experiment.run_counts() == {}
-    assert "run_job" in result.stdout + result.stderr
-
-
 def test_status_lists_failed_with_reason_and_pending(experiment: Experiment) -> None:
     experiment.write_script(COUNTING_SCRIPT)
     experiment.write_config(
