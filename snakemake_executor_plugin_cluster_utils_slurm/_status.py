@@ -13,6 +13,8 @@ import shlex
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from cluster_utils.experiment.job_state import EXCEEDED_REQUEST_TIME
+
 #: States in which a job may still run (or run again); everything else is final.
 ACTIVE_STATES = frozenset(
     {
@@ -60,7 +62,8 @@ class JobStatus:
 
 
 def sacct_command(run_name: str, now: datetime | None = None) -> list[str]:
-    """sacct for every job named ``run_name`` (the executor's run UUID), array tasks included.
+    """sacct for every job named ``run_name`` (the executor's run UUID; several comma-separated
+    when tasks of earlier runs were adopted), array tasks included.
 
     ``-X``: allocations only (no steps); without ``-D`` a requeued job shows only its latest
     record.
@@ -142,7 +145,7 @@ def failure_reason(status: JobStatus) -> str:
     state = status.state
     if state == "TIMEOUT":
         limit = f" of {status.time_limit}" if status.time_limit else ""
-        return f"exceeded request_time (Slurm time limit{limit}; {where})"
+        return f"{EXCEEDED_REQUEST_TIME} (Slurm time limit{limit}; {where})"
     if state == "OUT_OF_MEMORY":
         return f"exceeded memory_in_mb (killed by Slurm for using too much memory; {where})"
     if state == "CANCELLED":

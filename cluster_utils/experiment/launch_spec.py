@@ -29,9 +29,12 @@ class LaunchSpec:
     conda_env_path: str | None = None
     #: container wrapper argv (``singularity exec [args] image``) or empty
     container: list[str] = field(default_factory=list)
-    #: cluster_requirements.signal_seconds_to_timeout: inside a Slurm job the runner sends the
-    #: job script SIGUSR1 this many seconds before the job's time limit
+    #: cluster_requirements.signal_seconds_to_timeout: the runner sends the job script SIGUSR1
+    #: this many seconds before the job's time limit (Slurm's, or request_time on local runs)
     timeout_signal_seconds: int | None = None
+    #: cluster_requirements.request_time as configured (Slurm's formats); the runner enforces it
+    #: itself where no scheduler does (local runs)
+    request_time: str | int | None = None
     #: max_resumes: a job that asks to be resumed more often than this in a row fails
     max_resumes: int = DEFAULT_MAX_RESUMES
 
@@ -88,7 +91,8 @@ def build_launch_spec(settings: dict[str, Any], code_dir: Path) -> LaunchSpec:
         ]
 
     pre_job_script = env_setup.get("pre_job_script")
-    signal_seconds = (settings.get("cluster_requirements") or {}).get("signal_seconds_to_timeout")
+    requirements = settings.get("cluster_requirements") or {}
+    signal_seconds = requirements.get("signal_seconds_to_timeout")
     return LaunchSpec(
         command=command,
         cwd=str(code_dir),
@@ -98,5 +102,6 @@ def build_launch_spec(settings: dict[str, Any], code_dir: Path) -> LaunchSpec:
         conda_env_path=conda,
         container=container_argv,
         timeout_signal_seconds=int(signal_seconds) if signal_seconds else None,
+        request_time=requirements.get("request_time"),
         max_resumes=int(settings.get("max_resumes", DEFAULT_MAX_RESUMES)),
     )

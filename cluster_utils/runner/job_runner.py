@@ -25,6 +25,7 @@ from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.forked_job import can_fork
 from cluster_utils.runner.process import AttemptRunner, Interrupted, job_argv, job_environment
 from cluster_utils.runner.resume import resume_delay, scheduler_resume_exit_code
+from cluster_utils.runner.time_limit import exceeded_reason, time_limit_seconds
 
 EXIT_FAILED = 1
 #: exit code of a job that was not started because the run was aborted
@@ -213,13 +214,20 @@ class JobRunner:
         """Run the script until it does not ask to be resumed (or the scheduler takes over)."""
         argv = job_argv(spec, self.layout.params_file(self.job_id))
         fork = can_fork(spec)
+        try:  # where a scheduler runs the job, it enforces request_time itself
+            limit = None if scheduler_job_id() else time_limit_seconds(spec)
+        except ValueError as error:
+            return self._fail(state, str(error), None)
         while True:
             attempt = self._start_attempt(state)
-            code = runner.run(argv, fork=fork)
+            code = runner.run(argv, fork=fork, time_limit=limit)
             attempt.end = time.time()
             attempt.return_code = code
             if runner.stop_signal is not None:
                 raise Interrupted(runner.stop_signal)
+            if runner.timed_out:
+                state.resumes_in_a_row = 0
+                return self._fail(state, exceeded_reason(spec), code)
             if code != constants.RETURN_CODE_FOR_RESUME:
                 state.resumes_in_a_row = 0
                 return self._record_outcome(state, code, run_started)

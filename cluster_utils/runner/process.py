@@ -15,6 +15,7 @@ from cluster_utils.base import job_protocol
 from cluster_utils.experiment.launch_spec import LaunchSpec
 from cluster_utils.runner.driver_watch import process_alive, watched_driver_pid
 from cluster_utils.runner.forked_job import ForkedJob, start_forked
+from cluster_utils.runner.time_limit import TimeLimit
 
 #: signals passed on to the job script (USR1 is Slurm's "timeout is near" signal)
 FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
@@ -69,6 +70,7 @@ class AttemptRunner:
         self.stdout = stdout
         self.stderr = stderr
         self._child: subprocess.Popen[bytes] | ForkedJob | None = None
+        self._limit: TimeLimit | None = None
         self._stop_signal: int | None = None
         self._driver_pid = watched_driver_pid()
         for signum in FORWARDED_SIGNALS:
@@ -82,11 +84,15 @@ class AttemptRunner:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signum)
 
-    def run(self, argv: list[str], *, fork: bool = False) -> int:
+    def run(self, argv: list[str], *, fork: bool = False, time_limit: float | None = None) -> int:
         """Run ``argv``; with ``fork`` (a Python script under this interpreter, see
-        forked_job.can_fork) in a forked copy of this process instead of a new interpreter."""
+        forked_job.can_fork) in a forked copy of this process instead of a new interpreter.
+        With ``time_limit`` (seconds) it is stopped at that limit (see time_limit.py)."""
         if self._stop_signal is not None:
             raise Interrupted(self._stop_signal)
+        self._limit = (
+            TimeLimit(time_limit, self.spec.timeout_signal_seconds) if time_limit else None
+        )
         with open(self.stdout, "ab") as out, open(self.stderr, "ab") as err:
             if fork:
                 self._child = start_forked(
@@ -127,11 +133,20 @@ class AttemptRunner:
         with open(self.stderr, "ab") as err:
             err.write(f"cluster_utils: {message}\n".encode())
 
+    @property
+    def timed_out(self) -> bool:
+        """Whether the last ``run`` was stopped at its time limit."""
+        return self._limit is not None and self._limit.exceeded
+
     def _wait_with_timeout_signal(self) -> int:
         """Wait for the child; inside a Slurm job with signal_seconds_to_timeout, the child gets
         SIGUSR1 that many seconds before the job's time limit (see backends.slurm)."""
         timer = None
-        if self.spec.timeout_signal_seconds and "SLURM_JOB_ID" in os.environ:
+        if (
+            self._limit is None
+            and self.spec.timeout_signal_seconds
+            and "SLURM_JOB_ID" in os.environ
+        ):
             from cluster_utils.backends import get_backend
 
             slurm = get_backend("slurm")
@@ -168,17 +183,30 @@ class AttemptRunner:
         assert child is not None
         deadline: float | None = None
         while True:
+            tick = 0.2 if self._limit is None else min(0.2, self._limit.seconds_to_next_event())
             try:
-                return child.wait(timeout=0.2)
+                return child.wait(timeout=tick)
             except (subprocess.TimeoutExpired, TimeoutError):
                 pass
             self._check_stop_conditions()
-            if self._stop_signal is not None:
+            self._check_time_limit(child.pid)
+            if self._stop_signal is not None or self.timed_out:
                 if deadline is None:
                     deadline = time.monotonic() + KILL_GRACE_SECONDS
                 elif time.monotonic() > deadline:
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(child.pid, signal.SIGKILL)
+
+    def _check_time_limit(self, pid: int) -> None:
+        """SIGUSR1 to the script signal_seconds_to_timeout before its limit, SIGTERM to its
+        group at the limit (SIGKILL follows after KILL_GRACE_SECONDS)."""
+        if self._limit is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            if self._limit.signal_due():
+                os.kill(pid, signal.SIGUSR1)
+            if self._limit.stop_due():
+                os.killpg(pid, signal.SIGTERM)
 
     @property
     def stop_signal(self) -> int | None:
