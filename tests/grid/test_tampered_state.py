@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.conftest import COUNTING_SCRIPT, Experiment
+from tests.helpers import COUNTING_SCRIPT, Experiment
 
 pytestmark = pytest.mark.slow
 
@@ -78,3 +78,25 @@ def test_truncated_state_json_means_run_it_again(experiment: Experiment, content
         json.loads((experiment.results / "jobs" / "1" / "state.json").read_text())["status"]
         == "succeeded"
     )
+
+
+def test_deleted_tables_and_report_are_written_again(experiment: Experiment) -> None:
+    experiment.write_script(COUNTING_SCRIPT)
+    experiment.write_config([{"param": "x", "values": [1, 2]}], generate_report="when_finished")
+    assert experiment.run().returncode == 0
+    for name in ("all_data.csv", "jobs.csv", "failures.csv", "exp_report.pdf"):
+        (experiment.results / name).unlink()
+    result = experiment.run()
+    assert result.returncode == 0, result.stderr
+    assert experiment.run_counts() == {"1": 1, "2": 1}
+    for name in ("all_data.csv", "jobs.csv", "failures.csv", "exp_report.pdf"):
+        assert (experiment.results / name).is_file(), name
+
+
+def test_added_values_run_only_the_new_settings(experiment: Experiment) -> None:
+    _first_run(experiment, [1, 2])
+    experiment.write_config([{"param": "x", "values": [1, 2, 3]}])
+    assert experiment.run().returncode == 0
+    assert experiment.run_counts() == {"1": 1, "2": 1, "3": 1}
+    data = experiment.all_data().set_index("x")
+    assert [data.loc[x, "_id"] for x in (1, 2, 3)] == [0, 1, 2]
