@@ -63,6 +63,8 @@ def handle_errors() -> Iterator[Outcome]:
     except Exception as error:
         for error_type, code in _known_errors().items():
             if isinstance(error, error_type):
+                for warning in getattr(error, "warnings", ()):
+                    print(f"warning: {warning}", file=sys.stderr)
                 for line in str(error).splitlines() or [type(error).__name__]:
                     print(f"error: {line}", file=sys.stderr)
                 outcome.code = code
