@@ -89,7 +89,11 @@ def _run_planned(
     argv = snakemake_argv(
         layout, profile, cores=cores, chunk_size=chunk_size, extra=options.snakemake_args
     )
-    display = GridProgress(layout, plan.job_ids)
+    display = GridProgress(
+        layout,
+        plan.job_ids,
+        draws_report=settings.get("generate_report", "never") != "never",
+    )
     code = run_snakemake(
         argv,
         layout,

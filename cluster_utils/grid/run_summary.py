@@ -46,16 +46,17 @@ def finish_grid_run(
         summary.counts["succeeded"] < summary.total
     ):
         name = settings["optimization_procedure_name"]
-        write_partial_report(layout, str(layout.root / f"{name}_report.pdf"))
+        write_partial_report(layout, str(layout.report_pdf("grid_search", name)))
     clean_up_succeeded_jobs(layout, job_ids, settings)
     return summary
 
 
 def write_partial_report(layout: ExperimentLayout, report_pdf: str) -> None:
+    print("  drawing the report of the jobs that succeeded ...", file=sys.stderr, flush=True)
     try:
-        from cluster_utils.report import produce_grid_report
+        from cluster_utils.report import load_experiment, report_from
 
-        produce_grid_report(layout.root, report_pdf)
+        report_from(load_experiment(layout.root), report_pdf)
     except Exception as error:  # the run's outcome matters more than its report
         print(f"cluster_utils: could not draw the report: {error}", file=sys.stderr)
     else:

@@ -330,6 +330,8 @@ class OptimizationLoop:
         self._save()
         self._update_progress(force=True)
         self.progress.close()
+        if self._final_report_version() is not None:
+            self.progress.message("cluster_utils: drawing the report ...")
         self.reports.finish(self._final_report_version())
         self._log("Procedure successfully finished")
         self._print_summary(aborted=None)

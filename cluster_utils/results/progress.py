@@ -9,6 +9,7 @@ printed above the line as they happen, with the reason and the tail of their std
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import sys
@@ -29,6 +30,30 @@ def format_duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
+class SmoothedEta:
+    """An ETA that does not jump: estimates are blended over about ``tau`` seconds."""
+
+    def __init__(self, tau: float = 15.0) -> None:
+        self.tau = tau
+        self._value: float | None = None
+        self._at = 0.0
+
+    def update(self, estimate: float | None) -> str:
+        now = time.monotonic()
+        if estimate is None:
+            self._value = None
+            return "?"
+        if self._value is None:
+            self._value = estimate
+        else:
+            # the old estimate has run down meanwhile; blend it with the new one
+            previous = max(self._value - (now - self._at), 0.0)
+            weight = 1 - math.exp(-(now - self._at) / self.tau)
+            self._value = previous + weight * (estimate - previous)
+        self._at = now
+        return format_duration(self._value)
+
+
 class ProgressDisplay:
     """The terminal mechanics: a refreshing (or plain) line and messages above it."""
 
@@ -37,6 +62,7 @@ class ProgressDisplay:
         self.is_tty = stream.isatty()
         self.plain_interval = plain_interval
         self.started = time.monotonic()
+        self.started_wall = time.time()
         self._last_plain = 0.0
         self._last_key: object = None
 
@@ -84,11 +110,17 @@ class GridProgress(ProgressDisplay):
         job_ids: list[int],
         stream: TextIO = sys.stderr,
         plain_interval: float = 10.0,
+        *,
+        draws_report: bool = False,
     ) -> None:
         super().__init__(stream, plain_interval)
         self.layout = layout
         self.job_ids = set(job_ids)
-        self._reported_failures: set[int] = self._ids_with_status(job_state.FAILED)
+        self.draws_report = draws_report
+        self._eta_line = SmoothedEta()
+        # jobs that failed in an earlier run are queued again: pending until they fail anew
+        self._earlier_failures = self._ids_with_status(job_state.FAILED)
+        self._reported_failures: set[int] = set(self._earlier_failures)
 
     def _ids_with_status(self, status: str) -> set[int]:
         try:
@@ -97,13 +129,26 @@ class GridProgress(ProgressDisplay):
             return set()
         return {int(n) for n in names if n.isdigit() and int(n) in self.job_ids}
 
-    def _eta(self, succeeded: set[int], running: set[int], pending: int) -> str:
+    def _failed_in_this_run(self) -> set[int]:
+        failed = self._ids_with_status(job_state.FAILED)
+        for job_id in failed & self._earlier_failures:
+            state = job_state.load_state(self.layout, job_id)
+            ended = state.attempts[-1].end if state.attempts else None
+            if ended is None or ended < self.started_wall:
+                failed.discard(job_id)
+            else:  # failed again in this run: report it again
+                self._earlier_failures.discard(job_id)
+                self._reported_failures.discard(job_id)
+        return failed
+
+    def _eta(self, succeeded: set[int], running: set[int], pending: int) -> float | None:
+        """Seconds until every job is done, from finished jobs' durations and progress."""
         durations = []
         for job_id in list(succeeded)[-50:]:
             state = job_state.load_state(self.layout, job_id)
             durations += [a.end - a.start for a in state.attempts if a.end]
         if not durations or not running:
-            return "?"
+            return None
         mean = statistics.fmean(durations)
         remaining = 0.0
         now = time.time()
@@ -116,11 +161,11 @@ class GridProgress(ProgressDisplay):
                 remaining += elapsed * (1 - fraction) / fraction
             else:
                 remaining += max(mean - elapsed, 0.0)
-        return format_duration((remaining + pending * mean) / len(running))
+        return (remaining + pending * mean) / len(running)
 
     def update(self) -> None:
         succeeded = self._ids_with_status(job_state.SUCCEEDED)
-        failed = self._ids_with_status(job_state.FAILED)
+        failed = self._failed_in_this_run()
         running = self._ids_with_status(job_state.RUNNING)
         pending = len(self.job_ids) - len(succeeded) - len(failed) - len(running)
         for job_id in sorted(failed - self._reported_failures):
@@ -133,7 +178,11 @@ class GridProgress(ProgressDisplay):
             f"jobs: {len(succeeded)} done, {len(running)} running, {len(failed)} failed, "
             f"{pending} pending of {len(self.job_ids)}"
         )
-        eta = self._eta(succeeded, running, pending)
+        if pending == 0 and not running:
+            step = "collecting results" + (" and drawing the report" if self.draws_report else "")
+            self.show(f"{counts} | elapsed {self.elapsed()}, {step} ...", (counts, step))
+            return
+        eta = self._eta_line.update(self._eta(succeeded, running, pending))
         self.show(f"{counts} | elapsed {self.elapsed()}, ETA {eta}", counts)
 
 
@@ -147,6 +196,7 @@ class OptimizationProgress(ProgressDisplay):
         self.total = total
         self.metric = metric
         self._completed_at_start: int | None = None
+        self._eta_line = SmoothedEta()
 
     def _eta(self, completed: int) -> str:
         if self._completed_at_start is None:
@@ -155,7 +205,7 @@ class OptimizationProgress(ProgressDisplay):
         if done_now <= 0:
             return "?"
         per_job = (time.monotonic() - self.started) / done_now
-        return format_duration(per_job * (self.total - completed))
+        return self._eta_line.update(per_job * (self.total - completed))
 
     def update(
         self,
