@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 GRID_EXAMPLES = [
     ("examples/basic/grid_search.yaml", "basic_grid", 20),

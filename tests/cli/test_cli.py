@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from cluster_utils._version import __version__
-from tests.conftest import COUNTING_SCRIPT, Experiment
+from tests.helpers import COUNTING_SCRIPT, Experiment
 
 
 def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from cluster_utils.base import job_protocol  # noqa: E402
-from cluster_utils.client import submission_state  # noqa: E402
+from cluster_utils.base import job_protocol
+from cluster_utils.client import submission_state
 
 
 @pytest.fixture(autouse=True)

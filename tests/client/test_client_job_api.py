@@ -17,8 +17,8 @@ import pytest
 import cluster_utils
 from cluster_utils import client
 from cluster_utils.base import constants, job_protocol
+from tests.helpers import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 API = [
     "announce_early_results",
     "announce_fraction_finished",

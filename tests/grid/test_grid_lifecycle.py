@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import COUNTING_SCRIPT, Experiment
+from tests.helpers import COUNTING_SCRIPT, Experiment
 
 
 def test_every_job_gives_one_row_and_ids_are_stable(experiment: Experiment) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 UPSTREAM = REPO_ROOT / "tests" / "config" / "data" / "upstream"
 

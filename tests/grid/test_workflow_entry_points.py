@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from tests.conftest import COUNTING_SCRIPT, REPO_ROOT
+from tests.helpers import COUNTING_SCRIPT, REPO_ROOT
 
 
 def _checkout_copy(tmp_path: Path) -> Path:

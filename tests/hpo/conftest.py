@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hpo_helpers import FN_JOB
+
+from tests.hpo.hpo_helpers import FN_JOB
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ directories and read what it left."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -12,12 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.helpers import REPO_ROOT, write_config
+
 DATA = Path(__file__).resolve().parent / "data"
-UPSTREAM_BASIC = (
-    Path(__file__).resolve().parent.parent / "config" / "data" / "upstream" / "examples" / "basic"
-)
-#: 3.0's fn_to_optimize, fast, no random failures
+UPSTREAM_BASIC = REPO_ROOT / "tests" / "config" / "data" / "upstream" / "examples" / "basic"
+#: 3.0's fn_to_optimize (tests.helpers), fast, no random failures
 FN_JOB = DATA / "fn_job.py"
+
+
+def driver_env() -> dict[str, str]:
+    """The driver's (and so its jobs') environment: FN_JOB imports tests.helpers."""
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}
 
 
 @dataclass
@@ -27,6 +34,11 @@ class HpoRun:
     workdir: Path
     config_file: Path
     name: str
+
+    @classmethod
+    def with_config(cls, workdir: Path, **settings: Any) -> HpoRun:
+        """An optimization "hpo" with the config ``experiment_config(hpo=True, **settings)``."""
+        return cls(workdir, write_config(workdir / "hpo.json", "hpo", hpo=True, **settings), "hpo")
 
     @property
     def results(self) -> Path:
@@ -50,6 +62,7 @@ class HpoRun:
             text=True,
             timeout=timeout,
             stdin=subprocess.DEVNULL,
+            env=driver_env(),
         )
 
     def start(self, *overrides: str) -> subprocess.Popen[str]:
@@ -60,6 +73,7 @@ class HpoRun:
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             text=True,
+            env=driver_env(),
         )
 
     def states(self) -> dict[int, dict[str, Any]]:
@@ -94,38 +108,3 @@ def wait_for(condition: Callable[[], bool], timeout: float = 60, interval: float
         if time.monotonic() > deadline:
             raise TimeoutError("condition not reached")
         time.sleep(interval)
-
-
-def make_config(
-    workdir: Path,
-    *,
-    name: str = "hpo",
-    script: str = "job.py",
-    optimized_params: list[dict[str, Any]] | None = None,
-    optimization_setting: dict[str, Any] | None = None,
-    **settings: Any,
-) -> Path:
-    config = {
-        "optimization_procedure_name": name,
-        "results_dir": "results",
-        "script_relative_path": script,
-        "run_in_working_dir": True,
-        "environment_setup": {},
-        "generate_report": "never",
-        "optimizer_str": "cem_metaoptimizer",
-        "optimizer_settings": {"with_restarts": False, "num_jobs_in_elite": 5},
-        "optimization_setting": {
-            "metric_to_optimize": "loss",
-            "minimize": True,
-            "number_of_samples": 12,
-            "n_jobs_per_iteration": 3,
-            "run_local": True,
-            **(optimization_setting or {}),
-        },
-        "optimized_params": optimized_params
-        or [{"param": "x", "distribution": "TruncatedNormal", "bounds": [0.0, 1.0]}],
-        **settings,
-    }
-    path = workdir / f"{name}.json"
-    path.write_text(json.dumps(config, indent=2))
-    return path

@@ -6,12 +6,16 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-from hpo_helpers import DATA, HpoRun, make_config
+import pytest
+
+from tests.hpo.hpo_helpers import DATA, HpoRun
+
+pytestmark = pytest.mark.slow
 
 
 def _experiment(workdir: Path, **settings) -> HpoRun:
     shutil.copy(DATA / "counted_job.py", workdir / "job.py")
-    return HpoRun(workdir, make_config(workdir, **settings), "hpo")
+    return HpoRun.with_config(workdir, **settings)
 
 
 def test_failed_jobs_are_told_as_failures_and_shown(hpo_workdir: Path) -> None:

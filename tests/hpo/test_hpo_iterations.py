@@ -5,7 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from hpo_helpers import DATA, HpoRun, make_config
+import pytest
+
+from tests.hpo.hpo_helpers import DATA, HpoRun
+
+pytestmark = pytest.mark.slow
 
 IN_FLIGHT = 3
 SAMPLES = 12
@@ -25,7 +29,7 @@ def _times(run: HpoRun) -> list[tuple[float, float]]:
 
 def _run(workdir: Path, resubmit: int) -> HpoRun:
     shutil.copy(DATA / "counted_job.py", workdir / "job.py")
-    config = make_config(
+    run = HpoRun.with_config(
         workdir,
         optimization_setting={
             "number_of_samples": SAMPLES,
@@ -34,7 +38,6 @@ def _run(workdir: Path, resubmit: int) -> HpoRun:
         },
         fixed_params={"durations": DURATIONS},
     )
-    run = HpoRun(workdir, config, "hpo")
     result = run.run("--cores", str(IN_FLIGHT))
     assert result.returncode == 0, result.stderr
     return run

@@ -9,7 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from hpo_helpers import DATA, HpoRun, make_config, wait_for
+
+from tests.hpo.hpo_helpers import DATA, HpoRun, wait_for
+
+pytestmark = pytest.mark.slow
 
 SAMPLES = 12
 IN_FLIGHT = 3
@@ -17,13 +20,12 @@ IN_FLIGHT = 3
 
 def _experiment(workdir: Path) -> HpoRun:
     shutil.copy(DATA / "counted_job.py", workdir / "job.py")
-    config = make_config(
+    return HpoRun.with_config(
         workdir,
         optimization_setting={"number_of_samples": SAMPLES, "n_jobs_per_iteration": IN_FLIGHT},
         fixed_params={"durations": [0.4, 0.25, 0.6]},
         num_best_jobs_whose_data_is_kept=2,
     )
-    return HpoRun(workdir, config, "hpo")
 
 
 def _check_complete(run: HpoRun, finished_before_resume: set[int]) -> None:

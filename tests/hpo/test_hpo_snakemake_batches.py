@@ -7,9 +7,12 @@ import json
 import shutil
 from pathlib import Path
 
-from hpo_helpers import DATA, HpoRun, make_config
+import pytest
 
 from cluster_utils.base.workflow_files import profile_dir
+from tests.hpo.hpo_helpers import DATA, HpoRun
+
+pytestmark = pytest.mark.slow
 
 SAMPLES = 6
 IN_FLIGHT = 3
@@ -19,12 +22,11 @@ def test_batches_run_through_snakemake(hpo_workdir: Path) -> None:
     shutil.copy(DATA / "counted_job.py", hpo_workdir / "job.py")
     profile = hpo_workdir / "my_profile"
     shutil.copytree(profile_dir("local"), profile)
-    config = make_config(
+    run = HpoRun.with_config(
         hpo_workdir,
         optimization_setting={"number_of_samples": SAMPLES, "n_jobs_per_iteration": IN_FLIGHT},
         fixed_params={"durations": [0.2, 1.5], "fail": [4]},
     )
-    run = HpoRun(hpo_workdir, config, "hpo")
     result = run.run("--profile", str(profile))
     assert result.returncode == 0, result.stderr
     assert f"using profile {profile}" in result.stderr

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import math
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-if importlib.util.find_spec("cluster_utils") is None:  # checkout without an install
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.helpers import fn_to_optimize
 
 #: ``optimized_params`` of 3.0's examples/basic/optimization_metaopt.json.
 METAOPT_PARAMS: list[dict[str, Any]] = [
@@ -25,15 +20,8 @@ METAOPT_PARAMS: list[dict[str, Any]] = [
 
 
 def basic_example_objective(setting: dict[str, Any]) -> float:
-    """3.0's examples/basic fn_to_optimize, without its random failures."""
-    u, v, w = setting["fn_args.u"], setting["fn_args.v"], setting["fn_args.w"]
-    x, y = setting["fn_args.x"], setting["fn_args.y"]
-    y_log, v_log = math.log(abs(y + 1e-7)), math.log(abs(v + 1e-7))
-    result = (x - 3.14) ** 2 + (y_log - 2.78) ** 2 + (u * v_log * w + 1) ** 2
-    result += (u + v_log + w - 5) ** 2
-    if setting["fn_args.sharp_penalty"] and x > 3.20:
-        result += 1
-    return result
+    """3.0's examples/basic fn_to_optimize of a setting of :data:`METAOPT_PARAMS`."""
+    return fn_to_optimize(**{k.removeprefix("fn_args."): v for k, v in setting.items()})
 
 
 @pytest.fixture

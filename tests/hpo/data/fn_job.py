@@ -1,31 +1,14 @@
-"""A fast hp_optimization job: 3.0's fn_to_optimize (examples/basic/main.py) without random
-failures. Optional params: ``sleep`` (seconds, or ``{"<w>": seconds}`` by fn_args.w), and
-``test_resume`` (checkpoint, exit_for_resume, continue). Counts its runs in
-``<cwd>/runs/<id>`` (one line per start, ``finished`` appended after finalize_job)."""
+"""A fast hp_optimization job: 3.0's fn_to_optimize (from tests.helpers: the driver runs with the
+repository root on PYTHONPATH) without random failures. Optional params: ``sleep`` (seconds, or
+``{"<w>": seconds}`` by fn_args.w), and ``test_resume`` (checkpoint, exit_for_resume, continue).
+Counts its runs in ``<cwd>/runs/<id>`` (one line per start, ``finished`` appended after
+finalize_job)."""
 
-import math
 import os
 import time
 
 from cluster_utils import exit_for_resume, finalize_job, initialize_job
-
-
-def fn_to_optimize(*, u, v, w, x, y, sharp_penalty, tuple_input=None):
-    tuple_len = len(tuple_input or ())
-    y_log = math.log(abs(y + 1e-7))
-    v_log = math.log(abs(v + 1e-7))
-    assert isinstance(w, int), "w has to be integer"
-    assert isinstance(v, int), "v has to be integer"
-    result = (
-        (x - 3.14) ** 2
-        + (y_log - 2.78) ** 2
-        + (u * v_log * w + 1) ** 2
-        + (u + v_log + w - 5 + tuple_len) ** 2
-    )
-    if sharp_penalty and x > 3.20:
-        result += 1
-    return result
-
+from tests.helpers import fn_to_optimize
 
 if __name__ == "__main__":
     params = initialize_job()
