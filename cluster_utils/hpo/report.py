@@ -17,15 +17,13 @@ from pathlib import Path
 
 from cluster_utils.experiment.layout import ExperimentLayout
 
-REPORT_NAME = "result.pdf"
-
 
 def report_file(layout: ExperimentLayout) -> Path:
-    return layout.root / REPORT_NAME
+    return layout.report_pdf("hp_optimization")
 
 
 def _partial_report(layout: ExperimentLayout) -> Path:
-    return layout.internal / f"partial_{REPORT_NAME}"
+    return layout.internal / f"partial_{report_file(layout).name}"
 
 
 def _report_log(layout: ExperimentLayout) -> Path:
@@ -116,9 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    from cluster_utils.report import produce_hpo_report
+    from cluster_utils.report import load_experiment, report_from
 
-    produce_hpo_report(args[0], args[1])
+    report_from(load_experiment(args[0]), args[1])
     return 0
 
 

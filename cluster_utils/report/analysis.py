@@ -14,7 +14,7 @@ import pandas as pd
 
 from cluster_utils.base.constants import ID, ITERATION, RESTART_PARAM_NAME, STD_ENDING
 
-from .data import is_numeric
+from .columns import is_numeric
 
 IMPORTANCE_METHOD = (
     "Numeric parameters: |Spearman ρ| between parameter value and metric (colour: sign of ρ). "

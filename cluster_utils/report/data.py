@@ -1,8 +1,9 @@
 """Load an experiment directory into data frames for the report.
 
-Only files of the experiment directory are read (see ``docs/results_layout.md``).  Every file
-may be missing or unreadable: what is missing is recorded in :attr:`ExperimentData.notes` and the
-report says so instead of failing.
+Only files of the experiment directory are read (see ``docs/results_layout.md``; paths from
+:class:`~cluster_utils.experiment.layout.ExperimentLayout`).  Every file may be missing or
+unreadable: what is missing is recorded in :attr:`ExperimentData.notes` and the report says so
+instead of failing.
 """
 
 from __future__ import annotations
@@ -10,57 +11,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from cluster_utils.base.constants import (
-    FULL_DF_FILE,
-    ID,
-    ITERATION,
-    JSON_SETTINGS_FILE,
-    METADATA_FILE,
-    REDUCED_DF_FILE,
-    RESTART_PARAM_NAME,
-    WORKING_DIR,
+from cluster_utils.base.constants import ITERATION, METADATA_FILE
+from cluster_utils.experiment.layout import ExperimentLayout
+
+from .columns import (
+    configured_params,
+    constant_params,
+    find_params,
+    metric_settings,
+    order_metrics,
+    split_columns,
 )
+from .kinds import GRID_SEARCH, HP_OPTIMIZATION
 
 logger = logging.getLogger("cluster_utils.report")
-
-GRID_SEARCH = "grid_search"
-HP_OPTIMIZATION = "hp_optimization"
-
-JOBS_FILE = "jobs.csv"
-FAILURES_FILE = "failures.csv"
-LOG_FILE = "cluster_run.log"
-JOBS_DIR = "jobs"
-STATE_FILE = "state.json"
-
-#: Columns that are neither parameters nor metrics.
-BOOKKEEPING_COLUMNS = frozenset(
-    {
-        ID,
-        ITERATION,
-        RESTART_PARAM_NAME,
-        WORKING_DIR,
-        "id",
-        "job_hash",
-        "status",
-        "reason",
-        "resumes",
-        "restart",
-        "return_code",
-        "hostname",
-        "stderr_tail",
-        "stderr_log",
-    }
-)
-#: Metric added by ``finalize_job``; reported, but never the default focus of figures.
-TIME_METRIC = "time_elapsed"
-LOG_DISTRIBUTIONS = frozenset({"TruncatedLogNormal", "IntLogNormal"})
 
 
 @dataclass
@@ -91,10 +62,18 @@ class ExperimentData:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def layout(self) -> ExperimentLayout:
+        return ExperimentLayout(self.directory)
+
+    @property
     def name(self) -> str:
         if self.settings and isinstance(self.settings.get("optimization_procedure_name"), str):
             return self.settings["optimization_procedure_name"]
         return self.directory.name
+
+    def report_pdf(self) -> Path:
+        """Where the report goes by default: 3.0's file name in the experiment directory."""
+        return self.layout.report_pdf(self.run_type, self.name)
 
     @property
     def start_time(self) -> dt.datetime | None:
@@ -108,7 +87,7 @@ class ExperimentData:
 
     @property
     def log_file(self) -> Path | None:
-        path = self.directory / LOG_FILE
+        path = self.layout.run_log
         return path if path.is_file() else None
 
     def status_counts(self) -> dict[str, int]:
@@ -132,7 +111,7 @@ class ExperimentData:
 
     def optimization_target(self) -> tuple[str | None, bool | None]:
         """``metric_to_optimize`` and ``minimize`` from the settings, if present."""
-        return _metric_settings(self.settings or {})
+        return metric_settings(self.settings or {})
 
     def add_note(self, note: str) -> None:
         if note not in self.notes:
@@ -171,14 +150,14 @@ def _read_csv(path: Path, notes: list[str], *, required: bool = True) -> pd.Data
     return frame.drop(columns=unnamed)
 
 
-def _read_states(directory: Path, notes: list[str]) -> dict[int, dict[str, Any]]:
+def _read_states(layout: ExperimentLayout, notes: list[str]) -> dict[int, dict[str, Any]]:
     states: dict[int, dict[str, Any]] = {}
-    jobs_dir = directory / JOBS_DIR
-    if not jobs_dir.is_dir():
-        notes.append(f"{JOBS_DIR}/ (per-job state files) is missing.")
+    if not layout.jobs_dir.is_dir():
+        notes.append(f"{layout.jobs_dir.name}/ (per-job state files) is missing.")
         return states
+    state_name = layout.state_file("*").name
     unreadable = 0
-    for state_file in jobs_dir.glob(f"*/{STATE_FILE}"):
+    for state_file in layout.jobs_dir.glob(f"*/{state_name}"):
         try:
             state = json.loads(state_file.read_text())
             job_id = int(state.get("id", state_file.parent.name))
@@ -187,86 +166,8 @@ def _read_states(directory: Path, notes: list[str]) -> dict[int, dict[str, Any]]
             continue
         states[job_id] = state
     if unreadable:
-        notes.append(f"{unreadable} {STATE_FILE} file(s) could not be read.")
+        notes.append(f"{unreadable} {state_name} file(s) could not be read.")
     return states
-
-
-def _metric_settings(settings: Mapping[str, Any]) -> tuple[str | None, bool | None]:
-    opt = settings.get("optimization_setting")
-    sources = [opt if isinstance(opt, Mapping) else {}, settings]
-    metric = None
-    minimize = None
-    for source in sources:
-        if metric is None and isinstance(source.get("metric_to_optimize"), str):
-            metric = source["metric_to_optimize"]
-        if minimize is None and isinstance(source.get("minimize"), bool):
-            minimize = source["minimize"]
-    return metric, minimize
-
-
-def report_metric_setting(settings: Mapping[str, Any] | None) -> list[str]:
-    """Metrics named by ``report_metric`` (a string or a list) in the settings."""
-    if not settings:
-        return []
-    raw = settings.get("report_metric")
-    if raw is None and isinstance(settings.get("optimization_setting"), Mapping):
-        raw = settings["optimization_setting"].get("report_metric")
-    if isinstance(raw, str):
-        return [raw]
-    if isinstance(raw, list | tuple):
-        return [str(m) for m in raw]
-    return []
-
-
-def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in mapping.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(_flatten(value, name + "."))
-        else:
-            flat[name] = value
-    return flat
-
-
-def _param_names_from_entries(entries: Any) -> list[str]:
-    names: list[str] = []
-    if not isinstance(entries, list):
-        return names
-    for entry in entries:
-        if not isinstance(entry, Mapping):
-            continue
-        param = entry.get("param")
-        if isinstance(param, str):
-            names.append(param)
-        elif isinstance(param, list | tuple):
-            names.extend(str(p) for p in param)
-    return names
-
-
-def _configured_params(settings: Mapping[str, Any] | None) -> tuple[list[str], set[str]]:
-    """Names of the swept/optimized parameters and the log-distributed ones."""
-    if not settings:
-        return [], set()
-    names = _param_names_from_entries(settings.get("hyperparam_list"))
-    optimized = settings.get("optimized_params")
-    names += _param_names_from_entries(optimized)
-    log_params = set()
-    if isinstance(optimized, list):
-        for entry in optimized:
-            if isinstance(entry, Mapping) and entry.get("distribution") in LOG_DISTRIBUTIONS:
-                log_params.add(str(entry.get("param")))
-    return list(dict.fromkeys(names)), log_params
-
-
-def _metric_names_from_working_dirs(directory: Path) -> list[str] | None:
-    for metrics_file in sorted((directory / "working_directories").glob("*/metrics.csv"))[:5]:
-        try:
-            header = metrics_file.read_text().splitlines()[0]
-        except (OSError, IndexError):
-            continue
-        return [h.strip() for h in header.split(",") if h.strip()]
-    return None
 
 
 def _infer_run_type(
@@ -281,7 +182,7 @@ def _infer_run_type(
         if normalized in (GRID_SEARCH, HP_OPTIMIZATION):
             return normalized
     if (
-        settings and ("optimized_params" in settings or "optimization_setting" in settings)
+        settings and ("optimization_setting" in settings or "optimized_params" in settings)
     ) or ITERATION in all_data.columns:
         guess = HP_OPTIMIZATION
     else:
@@ -290,20 +191,42 @@ def _infer_run_type(
     return guess
 
 
-def is_numeric(series: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+def _experiment_layout(directory: str | Path) -> ExperimentLayout:
+    """The layout of ``directory``; raises FileNotFoundError unless a run wrote something there."""
+    layout = ExperimentLayout(Path(directory))
+    if not layout.root.is_dir():
+        raise FileNotFoundError(f"'{directory}' does not exist or is not a directory")
+    known = [
+        layout.all_data_csv,
+        layout.jobs_csv,
+        layout.failures_csv,
+        layout.metadata_json,
+        layout.settings_json,
+        layout.run_log,
+    ]
+    if not any(path.exists() for path in known) and not layout.jobs_dir.is_dir():
+        raise FileNotFoundError(
+            f"'{directory}' is not an experiment directory: none of "
+            f"{', '.join(path.name for path in known)} found"
+        )
+    return layout
 
 
-def _coerce_numeric(frame: pd.DataFrame, columns: Iterable[str]) -> None:
-    """Turn metric columns that hold numbers as text (or booleans) into floats, in place."""
-    for column in columns:
-        series = frame[column]
-        if pd.api.types.is_bool_dtype(series):
-            frame[column] = series.astype(float)
-        elif not pd.api.types.is_numeric_dtype(series):
-            converted = pd.to_numeric(series, errors="coerce")
-            if converted.notna().sum() == series.notna().sum():
-                frame[column] = converted
+def _read_files(layout: ExperimentLayout, notes: list[str]) -> dict[str, Any]:
+    """Every file of the experiment directory, None where missing or unreadable."""
+    files = {
+        "metadata": _read_json(layout.metadata_json, notes),
+        "settings": _read_json(layout.settings_json, notes),
+        "all_data": _read_csv(layout.all_data_csv, notes),
+        "jobs": _read_csv(layout.jobs_csv, notes),
+        "failures": _read_csv(layout.failures_csv, notes),
+        "states": _read_states(layout, notes),
+    }
+    if files["all_data"] is None:
+        files["all_data"] = pd.DataFrame()
+    if not layout.run_log.is_file():
+        notes.append(f"{layout.run_log.name} is missing.")
+    return files
 
 
 def load_experiment(directory: str | Path) -> ExperimentData:
@@ -313,113 +236,29 @@ def load_experiment(directory: str | Path) -> ExperimentData:
         FileNotFoundError: if ``directory`` is not a directory or holds none of the files a run
             writes.
     """
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise FileNotFoundError(f"'{directory}' does not exist or is not a directory")
-    known = [FULL_DF_FILE, JOBS_FILE, FAILURES_FILE, METADATA_FILE, JSON_SETTINGS_FILE, LOG_FILE]
-    if (
-        not any((directory / name).exists() for name in known)
-        and not (directory / JOBS_DIR).is_dir()
-    ):
-        raise FileNotFoundError(
-            f"'{directory}' is not an experiment directory: none of {', '.join(known)} found"
-        )
+    layout = _experiment_layout(directory)
     notes: list[str] = []
-    metadata = _read_json(directory / METADATA_FILE, notes)
-    settings = _read_json(directory / JSON_SETTINGS_FILE, notes)
-    all_data = _read_csv(directory / FULL_DF_FILE, notes)
-    if all_data is None:
-        all_data = pd.DataFrame()
-    jobs = _read_csv(directory / JOBS_FILE, notes)
-    failures = _read_csv(directory / FAILURES_FILE, notes)
-    states = _read_states(directory, notes)
-    if not (directory / LOG_FILE).is_file():
-        notes.append(f"{LOG_FILE} is missing.")
-    run_type = _infer_run_type(metadata, settings, all_data, notes)
-    reduced = _read_csv(
-        directory / REDUCED_DF_FILE, notes, required=False
-    )  # only hpo with restarts writes it
-
-    configured, log_params = _configured_params(settings)
-    columns = [c for c in all_data.columns if c not in BOOKKEEPING_COLUMNS]
-
-    # Which columns are parameters?  jobs.csv lists them, else the settings, else a job's
-    # metrics.csv tells which columns are metrics.
-    param_columns: set[str]
-    if jobs is not None and len(jobs.columns):
-        param_columns = {c for c in jobs.columns if c not in BOOKKEEPING_COLUMNS}
-        param_columns |= set(configured)
-        metrics = [c for c in columns if c not in param_columns]
-    else:
-        fixed = settings.get("fixed_params") if settings else None
-        fixed_names = set(_flatten(fixed)) if isinstance(fixed, Mapping) else set()
-        from_dirs = _metric_names_from_working_dirs(directory)
-        if from_dirs is not None:
-            metrics = [c for c in columns if c in from_dirs]
-        elif configured:
-            metrics = [c for c in columns if c not in configured and c not in fixed_names]
-            if fixed is None:
-                notes.append(
-                    "Neither jobs.csv nor fixed_params available: columns that are not swept "
-                    "parameters are treated as metrics."
-                )
-        else:
-            metrics = [c for c in columns if is_numeric(all_data[c])]
-            notes.append(
-                "Could not tell parameters from metrics (no jobs.csv, settings or metrics.csv): "
-                "every numeric column is treated as a metric."
-            )
-        param_columns = {c for c in columns if c not in metrics}
-
-    _coerce_numeric(all_data, metrics)
-    numeric = [m for m in metrics if is_numeric(all_data[m])]
-    non_numeric = [m for m in metrics if m not in numeric]
-    if non_numeric:
-        notes.append(
-            "Non-numeric metrics skipped in statistics and plots: " + ", ".join(non_numeric) + "."
-        )
-    numeric.sort(key=lambda m: m == TIME_METRIC)
-    metrics = numeric + non_numeric
-
-    params = [p for p in configured if p in all_data.columns]
-    missing_configured = [p for p in configured if p not in all_data.columns and len(all_data)]
-    if missing_configured:
-        notes.append("Configured parameters not in all_data.csv: " + ", ".join(missing_configured))
+    files = _read_files(layout, notes)
+    all_data, jobs, settings = files["all_data"], files["jobs"], files["settings"]
+    run_type = _infer_run_type(files["metadata"], settings, all_data, notes)
+    # only hp_optimization writes it
+    reduced = _read_csv(layout.reduced_data_csv, notes, required=False)
+    configured, log_params = configured_params(settings)
+    param_columns, metrics = split_columns(
+        all_data, jobs, settings, layout.working_directories, notes
+    )
+    metrics, numeric = order_metrics(all_data, metrics, notes)
     source = all_data if len(all_data) else (jobs if jobs is not None else all_data)
-    if not params:
-        params = [
-            c
-            for c in source.columns
-            if c in param_columns and c not in BOOKKEEPING_COLUMNS and source[c].nunique() > 1
-        ]
-        if params and settings is not None:
-            notes.append("Parameters not found in settings.json; using the columns that vary.")
-    constant = {
-        c: source[c].iloc[0]
-        for c in source.columns
-        if c in param_columns
-        and c not in params
-        and c not in BOOKKEEPING_COLUMNS
-        and len(source)
-        and source[c].nunique(dropna=False) == 1
-    }
-    if settings and isinstance(settings.get("fixed_params"), Mapping):
-        for key, value in _flatten(settings["fixed_params"]).items():
-            constant.setdefault(key, value)
+    params = find_params(source, all_data, configured, param_columns, settings is not None, notes)
     return ExperimentData(
-        directory=directory,
+        directory=layout.root,
         run_type=run_type,
-        metadata=metadata,
-        settings=settings,
-        all_data=all_data,
         reduced_data=reduced,
-        jobs=jobs,
-        failures=failures,
-        states=states,
         params=params,
-        constant_params=constant,
+        constant_params=constant_params(source, params, param_columns, settings),
         metrics=metrics,
         numeric_metrics=numeric,
         log_params={p for p in log_params if p in params},
         notes=notes,
+        **files,
     )

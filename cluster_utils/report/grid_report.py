@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Sequence
-from pathlib import Path
+
+import pandas as pd
 
 from .analysis import best_jobs, parameter_importance
-from .data import TIME_METRIC, ExperimentData, load_experiment, report_metric_setting
-from .layout import report_style, table_pages
-from .pdf import write_pdf
+from .columns import TIME_METRIC, report_metric_setting
+from .data import ExperimentData
+from .plot_helpers import better_text
 from .plots import (
-    better_text,
     correlation_figure,
     heatmaps_figure,
     importance_figure,
@@ -28,8 +27,7 @@ from .sections import (
     summary_pages,
     timeline_page,
 )
-
-logger = logging.getLogger("cluster_utils.report")
+from .tables import table_pages
 
 #: Caps that keep huge grids fast and the PDF readable.
 MAX_FIGURE_METRICS = 3
@@ -38,9 +36,8 @@ MAX_HEATMAP_PAIRS = 6
 BEST_JOBS = 10
 
 
-def default_grid_output(data: ExperimentData) -> Path:
-    """3.0's name: ``<optimization_procedure_name>_report.pdf`` in the experiment directory."""
-    return data.directory / f"{data.name}_report.pdf"
+def grid_title(data: ExperimentData) -> str:
+    return f"Grid search report: {data.name}"
 
 
 def choose_metrics(
@@ -136,9 +133,7 @@ def build_grid_pages(
             body += _per_metric_pages(data, focus, minimize)
     body += pages("failures", failure_pages(data))
     body += pages("job_timeline", timeline_page(data))
-    overview = overview_pages(
-        data, f"Grid search report: {data.name}", config_summary(data, data.params), analysis
-    )
+    overview = overview_pages(data, grid_title(data), config_summary(data, data.params), analysis)
     return pages("overview", overview) + body
 
 
@@ -183,47 +178,29 @@ def _per_metric_pages(data: ExperimentData, focus: Sequence[str], minimize: bool
                 note=note,
             ),
         )
-        all_pairs = list(itertools.combinations(ranked, 2))
-        pairs = all_pairs[:MAX_HEATMAP_PAIRS]  # combinations of the ranked list: best pairs first
-        if pairs:
-            pair_note = None
-            if len(all_pairs) > len(pairs):
-                pair_note = (
-                    f"Showing {len(pairs)} of {len(all_pairs)} pairs (most important parameters)."
-                )
-            result += pages(
-                "pair_heatmaps",
-                heatmaps_figure(
-                    frame,
-                    pairs,
-                    metric,
-                    minimize,
-                    title=f"Mean {metric} for pairs of parameters",
-                    note=pair_note,
-                ),
-            )
+        result += _heatmap_pages(frame, ranked, metric, minimize)
     return result
 
 
-def produce_grid_report(
-    experiment_dir: str | Path,
-    output_pdf: str | Path | None = None,
-    *,
-    metric: str | Sequence[str] | None = None,
-    minimize: bool | None = None,
-) -> Path:
-    """Write the grid_search PDF report of ``experiment_dir`` and return its path.
-
-    Args:
-        experiment_dir: The experiment directory (``<results_dir>/<name>``).
-        output_pdf: Where to write; default ``<experiment_dir>/<name>_report.pdf`` as in 3.0.
-        metric: Metric(s) to report; default ``report_metric`` from the settings, else all.
-        minimize: Whether lower is better; default from the settings, else True.
-    """
-    data = load_experiment(experiment_dir)
-    output = Path(output_pdf) if output_pdf is not None else default_grid_output(data)
-    with report_style():
-        figures = [p.figure for p in build_grid_pages(data, metric=metric, minimize=minimize)]
-        write_pdf(figures, output, title=f"Grid search report: {data.name}")
-    logger.info("Saved grid_search report to %s", output)
-    return output
+def _heatmap_pages(
+    frame: pd.DataFrame, ranked: Sequence[str], metric: str, minimize: bool
+) -> list[Page]:
+    """Heatmaps of the first pairs of ``ranked`` (combinations of the ranked list: best first)."""
+    all_pairs = list(itertools.combinations(ranked, 2))
+    pairs = all_pairs[:MAX_HEATMAP_PAIRS]
+    if not pairs:
+        return []
+    note = None
+    if len(all_pairs) > len(pairs):
+        note = f"Showing {len(pairs)} of {len(all_pairs)} pairs (most important parameters)."
+    return pages(
+        "pair_heatmaps",
+        heatmaps_figure(
+            frame,
+            pairs,
+            metric,
+            minimize,
+            title=f"Mean {metric} for pairs of parameters",
+            note=note,
+        ),
+    )

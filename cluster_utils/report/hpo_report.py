@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
+import pandas as pd
 
 from .analysis import iteration_column, parameter_importance, recommendations
-from .data import TIME_METRIC, ExperimentData, load_experiment
-from .layout import report_style, table_pages
-from .pdf import write_pdf
-from .plots import (
-    better_text,
-    distribution_development_figure,
-    importance_figure,
-    progress_figure,
-)
+from .columns import TIME_METRIC
+from .data import ExperimentData
+from .iteration_plots import distribution_development_figure, progress_figure
+from .plot_helpers import better_text
+from .plots import importance_figure
 from .sections import (
     Page,
     config_summary,
@@ -25,17 +20,14 @@ from .sections import (
     summary_pages,
     timeline_page,
 )
+from .tables import table_pages
 
-logger = logging.getLogger("cluster_utils.report")
-
-HPO_REPORT_NAME = "result.pdf"
 TOP_RECOMMENDATIONS = 10
 PARAMS_PER_PAGE = 6
 
 
-def default_hpo_output(data: ExperimentData) -> Path:
-    """3.0's name: ``result.pdf`` in the experiment directory."""
-    return data.directory / HPO_REPORT_NAME
+def hpo_title(data: ExperimentData) -> str:
+    return f"Hyperparameter optimization report: {data.name}"
 
 
 def _target(data: ExperimentData) -> tuple[str | None, bool, list[str]]:
@@ -83,74 +75,74 @@ def _recommendation_pages(data: ExperimentData, metric: str, minimize: bool) -> 
     )
 
 
+def _importance_pages(data: ExperimentData, metric: str) -> list[Page]:
+    if len(data.all_data) < 3:
+        data.add_note("Parameter importance needs three or more successful jobs.")
+        return []
+    if not data.params:
+        return []
+    importance = parameter_importance(data.all_data, data.params, metric)
+    figure = importance_figure(importance, metric)
+    if figure is None:
+        data.add_note("Parameter importance: no parameter varies.")
+    return pages("param_importance", figure)
+
+
+def _development_pages(
+    data: ExperimentData, iterations: pd.Series, metric: str, minimize: bool
+) -> list[Page]:
+    """Distribution development, :data:`PARAMS_PER_PAGE` parameters per page."""
+    result: list[Page] = []
+    for start in range(0, len(data.params), PARAMS_PER_PAGE):
+        chunk = data.params[start : start + PARAMS_PER_PAGE]
+        title = "Distribution development" + (" (continued)" if start else "")
+        result += pages(
+            "distribution_development",
+            distribution_development_figure(
+                data.all_data,
+                iterations,
+                chunk,
+                metric,
+                minimize,
+                log_params=data.log_params,
+                title=title,
+            ),
+        )
+    return result
+
+
+def _metric_pages(data: ExperimentData, metric: str, minimize: bool) -> list[Page]:
+    """Progress, recommendations, importance, distribution development, statistics."""
+    frame = data.all_data
+    iterations = iteration_column(frame, _chunk_size(data))
+    note = None
+    if "_iteration" not in frame.columns:
+        note = "No _iteration column: iterations are consecutive chunks of jobs in id order."
+        data.add_note(note)
+    result = pages(
+        "optimization_progress", progress_figure(frame, iterations, metric, minimize, note=note)
+    )
+    result += pages("recommendations", _recommendation_pages(data, metric, minimize))
+    result += _importance_pages(data, metric)
+    if not data.params:
+        data.add_note("No optimized parameter found: no importance or distribution development.")
+    result += _development_pages(data, iterations, metric, minimize)
+    result += pages("summary", summary_pages(data, data.numeric_metrics, minimize))
+    return result
+
+
 def build_hpo_pages(data: ExperimentData) -> list[Page]:
     """All pages of the hpo report, the overview first.  Must run inside ``report_style``."""
-    frame = data.all_data
     metric, minimize, analysis = _target(data)
     analysis.insert(0, f"Metric to optimize: {metric or 'none'} ({better_text(minimize)}).")
     body: list[Page] = []
-    if frame.empty:
+    if data.all_data.empty:
         data.add_note("No successful jobs: no progress, recommendations or importance.")
     elif metric is None:
         data.add_note("No numeric metric in all_data.csv: nothing to plot.")
     else:
-        iterations = iteration_column(frame, _chunk_size(data))
-        note = None
-        if "_iteration" not in frame.columns:
-            note = "No _iteration column: iterations are consecutive chunks of jobs in id order."
-            data.add_note(note)
-        body += pages(
-            "optimization_progress", progress_figure(frame, iterations, metric, minimize, note=note)
-        )
-        body += pages("recommendations", _recommendation_pages(data, metric, minimize))
-        if len(frame) < 3:
-            data.add_note("Parameter importance needs three or more successful jobs.")
-        elif data.params:
-            importance = parameter_importance(frame, data.params, metric)
-            figure = importance_figure(importance, metric)
-            if figure is None:
-                data.add_note("Parameter importance: no parameter varies.")
-            body += pages("param_importance", figure)
-        if not data.params:
-            data.add_note(
-                "No optimized parameter found: no importance or distribution development."
-            )
-        for start in range(0, len(data.params), PARAMS_PER_PAGE):
-            chunk = data.params[start : start + PARAMS_PER_PAGE]
-            title = "Distribution development" + (" (continued)" if start else "")
-            body += pages(
-                "distribution_development",
-                distribution_development_figure(
-                    frame,
-                    iterations,
-                    chunk,
-                    metric,
-                    minimize,
-                    log_params=data.log_params,
-                    title=title,
-                ),
-            )
-        body += pages("summary", summary_pages(data, data.numeric_metrics, minimize))
+        body += _metric_pages(data, metric, minimize)
     body += pages("failures", failure_pages(data))
     body += pages("job_timeline", timeline_page(data))
-    overview = overview_pages(
-        data,
-        f"Hyperparameter optimization report: {data.name}",
-        config_summary(data, data.params),
-        analysis,
-    )
+    overview = overview_pages(data, hpo_title(data), config_summary(data, data.params), analysis)
     return pages("overview", overview) + body
-
-
-def produce_hpo_report(experiment_dir: str | Path, output_pdf: str | Path | None = None) -> Path:
-    """Write the hp_optimization PDF report of ``experiment_dir`` and return its path.
-
-    Default output: ``<experiment_dir>/result.pdf`` as in 3.0.
-    """
-    data = load_experiment(experiment_dir)
-    output = Path(output_pdf) if output_pdf is not None else default_hpo_output(data)
-    with report_style():
-        figures = [p.figure for p in build_hpo_pages(data)]
-        write_pdf(figures, output, title=f"Hyperparameter optimization report: {data.name}")
-    logger.info("Saved hp_optimization report to %s", output)
-    return output

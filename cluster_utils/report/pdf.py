@@ -9,7 +9,7 @@ from pathlib import Path
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from .layout import report_style
+from .pages import report_style
 
 
 def write_pdf(figures: Sequence[Figure], output: str | Path, *, title: str) -> Path:

@@ -1,4 +1,6 @@
-"""The report's figures: one function per figure, each returning a matplotlib Figure.
+"""Figures of a metric against the parameters: correlation, distributions, heatmaps,
+importance.  One function per figure, each returning a matplotlib Figure (or None when there is
+nothing to draw).
 
 Figures are drawn on :class:`~matplotlib.figure.Figure` objects with an Agg canvas (never
 pyplot), sized as one A4-landscape page, titled with ``suptitle``.
@@ -6,7 +8,6 @@ pyplot), sized as one A4-landscape page, titled with ``suptitle``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,72 +16,19 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
 
 from .analysis import IMPORTANCE_METHOD, discretize, format_value, shorten_name
-from .data import is_numeric
-from .layout import new_page
-
-MAX_TICK_LABEL = 14
-STRIP_COLOR = "#1f4e79"
-BOX_COLOR = "#a9c4e0"
-BEST_COLOR = "#f2b134"
-
-
-def better_text(minimize: bool) -> str:
-    return "lower is better" if minimize else "higher is better"
-
-
-def _subplots(fig: Figure, n: int, max_cols: int = 3) -> list[Axes]:
-    """Exactly ``n`` axes on a near-square grid (no empty axes)."""
-    cols = min(max_cols, n) if n > 2 else n
-    cols = 2 if n == 4 else cols
-    rows = math.ceil(n / cols)
-    return [fig.add_subplot(rows, cols, i + 1) for i in range(n)]
-
-
-def _short_label(label: str) -> str:
-    """Cut long labels in the middle so that labels differing at either end stay distinct."""
-    if len(label) <= MAX_TICK_LABEL:
-        return label
-    head = (MAX_TICK_LABEL - 1) // 2
-    return label[:head] + "…" + label[-(MAX_TICK_LABEL - 1 - head) :]
-
-
-def _category_ticks(ax: Axes, labels: Sequence[str], axis: str = "x") -> None:
-    """Category tick labels that do not overlap: abbreviate, rotate, and thin out."""
-    shown = [_short_label(lab) for lab in labels]
-    positions = np.arange(len(labels))
-    step = max(1, math.ceil(len(labels) / 14))
-    if axis == "x":
-        ax.set_xticks(positions[::step], shown[::step])
-        longest = max((len(s) for s in shown), default=0)
-        if len(labels) * max(longest, 1) > 40:
-            ax.tick_params(axis="x", labelrotation=35)
-            for label in ax.get_xticklabels():
-                label.set_horizontalalignment("right")
-                label.set_rotation_mode("anchor")
-    else:
-        ax.set_yticks(positions[::step], shown[::step])
-
-
-def _wants_log(values: pd.Series | np.ndarray) -> bool:
-    """Positive data spanning more than two decades."""
-    data = np.asarray(values, dtype=float)
-    data = data[np.isfinite(data)]
-    return bool(data.size >= 2 and data.min() > 0 and data.max() / data.min() >= 100)
-
-
-def _maybe_log(ax: Axes, values: pd.Series | np.ndarray, axis: str = "y") -> bool:
-    """Use a log scale for positive data spanning more than two decades."""
-    if not _wants_log(values):
-        return False
-    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
-    return True
-
-
-def _alpha_for(n: int) -> float:
-    return float(max(0.15, min(0.8, 40.0 / max(n, 1))))
+from .pages import new_page
+from .plot_helpers import (
+    BEST_COLOR,
+    BOX_COLOR,
+    STRIP_COLOR,
+    better_text,
+    category_ticks,
+    maybe_log,
+    point_alpha,
+    subplot_grid,
+)
 
 
 def correlation_figure(frame: pd.DataFrame, metrics: Sequence[str]) -> Figure | None:
@@ -150,13 +98,13 @@ def _distribution_axes(
             g,
             s=16 if total < 200 else 8,
             color=STRIP_COLOR,
-            alpha=_alpha_for(total / len(data)),
+            alpha=point_alpha(total / len(data)),
             linewidths=0,
             zorder=3,
             rasterized=total > 300,
         )
-    _category_ticks(ax, [lab for lab, _ in groups])
-    _maybe_log(ax, np.concatenate(data))
+    category_ticks(ax, [lab for lab, _ in groups])
+    maybe_log(ax, np.concatenate(data))
     ax.set_title(shorten_name(param, 32))
     ax.grid(False, axis="x")
     return True
@@ -183,7 +131,7 @@ def param_distributions_figure(
         title or f"Distribution of {metric} per parameter value",
         note=f"{base_note} {note}" if note else base_note,
     )
-    axes = _subplots(fig, len(usable))
+    axes = subplot_grid(fig, len(usable))
     for k, (ax, param) in enumerate(zip(axes, usable, strict=True)):
         if not _distribution_axes(ax, frame, param, metric, minimize):
             ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
@@ -201,6 +149,30 @@ def _pivot(
     table = frame[metric].groupby([rows, cols]).mean().unstack()
     table = table.reindex(index=row_labels, columns=col_labels)
     return table, row_labels, col_labels
+
+
+def _annotate_cells(ax: Axes, values: np.ma.MaskedArray, norm: Normalize, minimize: bool) -> None:
+    """Write each cell's value into small heatmaps (at most 8 x 8 cells)."""
+    n_cells = values.size
+    if n_cells > 64:
+        return
+    size = 8 if n_cells <= 25 else 6.5
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            if values.mask is not np.ma.nomask and values.mask[i, j]:
+                continue
+            value = float(values[i, j])
+            shade = norm(value)
+            light = shade > 0.55 if minimize is False else shade < 0.45
+            ax.text(
+                j,
+                i,
+                format_value(value, 3),
+                ha="center",
+                va="center",
+                fontsize=size,
+                color="black" if light else "white",
+            )
 
 
 def heatmaps_figure(
@@ -230,36 +202,18 @@ def heatmaps_figure(
         title or f"Mean {metric} for pairs of parameters",
         note=f"{base_note} {note}" if note else base_note,
     )
-    axes = _subplots(fig, len(pairs))
+    axes = subplot_grid(fig, len(pairs))
     image = None
     for ax, (a, b), (table, row_labels, col_labels) in zip(axes, pairs, tables, strict=True):
         values = np.ma.masked_invalid(table.to_numpy(dtype=float))
         image = ax.imshow(values, cmap=cmap, norm=norm, aspect="auto", origin="lower")
         ax.set_facecolor("0.85")
         ax.grid(False)
-        _category_ticks(ax, col_labels, "x")
-        _category_ticks(ax, row_labels, "y")
+        category_ticks(ax, col_labels, "x")
+        category_ticks(ax, row_labels, "y")
         ax.set_xlabel(shorten_name(b, 30))
         ax.set_ylabel(shorten_name(a, 30))
-        n_cells = values.size
-        if n_cells <= 64:
-            size = 8 if n_cells <= 25 else 6.5
-            for i in range(values.shape[0]):
-                for j in range(values.shape[1]):
-                    if values.mask is not np.ma.nomask and values.mask[i, j]:
-                        continue
-                    value = float(values[i, j])
-                    shade = norm(value)
-                    light = shade > 0.55 if minimize is False else shade < 0.45
-                    ax.text(
-                        j,
-                        i,
-                        format_value(value, 3),
-                        ha="center",
-                        va="center",
-                        fontsize=size,
-                        color="black" if light else "white",
-                    )
+        _annotate_cells(ax, values, norm, minimize)
         for spine in ax.spines.values():
             spine.set_visible(False)
     if image is not None:
@@ -296,171 +250,4 @@ def importance_figure(
         ],
         loc="lower right",
     )
-    return fig
-
-
-def _outlier_limit(values: pd.Series, minimize: bool) -> float | None:
-    """An axis limit that cuts off far outliers on the bad side (None: nothing to cut)."""
-    q1, q3 = values.quantile(0.25), values.quantile(0.75)
-    spread = q3 - q1
-    if not spread > 0:
-        return None
-    limit = q3 + 4 * spread if minimize else q1 - 4 * spread
-    beyond = values > limit if minimize else values < limit
-    return float(limit) if beyond.any() else None
-
-
-def progress_figure(
-    frame: pd.DataFrame,
-    iterations: pd.Series,
-    metric: str,
-    minimize: bool,
-    *,
-    note: str | None = None,
-) -> Figure | None:
-    """Every job's metric per iteration, the per-iteration median and the best so far."""
-    data = pd.DataFrame({"it": iterations, "value": frame[metric]}).dropna()
-    if data.empty:
-        return None
-    log = _wants_log(data["value"])
-    limit = None if log else _outlier_limit(data["value"], minimize)
-    shown = data["value"]
-    notes = [f"Dots: single jobs ({better_text(minimize)})."]
-    if limit is not None:
-        beyond = shown > limit if minimize else shown < limit
-        shown = shown.clip(upper=limit) if minimize else shown.clip(lower=limit)
-        notes.append(f"{int(beyond.sum())} far outlier(s) drawn as triangles at the axis edge.")
-    else:
-        beyond = pd.Series(False, index=data.index)
-    if note:
-        notes.append(note)
-    fig = new_page(f"Optimization progress: {metric}", note=" ".join(notes))
-    ax = fig.add_subplot(1, 1, 1)
-    if log:
-        ax.set_yscale("log")
-    rng = np.random.default_rng(0)
-    jitter = data["it"] + rng.uniform(-0.15, 0.15, len(data))
-    common = {"color": STRIP_COLOR, "linewidths": 0, "rasterized": len(data) > 500}
-    alpha = _alpha_for(len(data) / max(1, data["it"].nunique()))
-    ax.scatter(jitter[~beyond], shown[~beyond], s=16, alpha=alpha, label="job", **common)
-    if beyond.any():
-        marker = "^" if minimize else "v"
-        ax.scatter(jitter[beyond], shown[beyond], s=30, marker=marker, alpha=0.8, **common)
-    per_it = data.groupby("it")["value"]
-    median = per_it.median()
-    best_each = per_it.min() if minimize else per_it.max()
-    best_so_far = best_each.cummin() if minimize else best_each.cummax()
-    ax.plot(median.index, median.to_numpy(), "-o", color="#7f7f7f", ms=4, lw=1.5, label="median")
-    ax.step(
-        best_so_far.index,
-        best_so_far.to_numpy(),
-        where="post",
-        color="#c0504d",
-        lw=2.2,
-        label="best so far",
-    )
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=15))
-    ax.set_xlabel("iteration")
-    ax.set_ylabel(f"{shorten_name(metric, 30)} ({better_text(minimize)})")
-    ax.legend(loc="upper right" if minimize else "lower right")
-    best_iteration = best_each.idxmin() if minimize else best_each.idxmax()
-    ax.set_title(
-        f"best: {format_value(float(best_so_far.iloc[-1]))} (reached in iteration "
-        f"{format_value(best_iteration)})"
-    )
-    return fig
-
-
-def _development_numeric(
-    ax: Axes,
-    iterations: pd.Series,
-    values: pd.Series,
-    quality: pd.Series,
-    log: bool,
-    rng: np.random.Generator,
-) -> object:
-    points = ax.scatter(
-        iterations + rng.uniform(-0.18, 0.18, len(values)),
-        values,
-        c=quality,
-        cmap="viridis",
-        vmin=0,
-        vmax=1,
-        s=14,
-        alpha=0.85,
-        linewidths=0,
-        rasterized=len(values) > 500,
-    )
-    median = values.groupby(iterations).median()
-    ax.plot(median.index, median.to_numpy(), "-", color="#c0504d", lw=1.6, label="median")
-    if log and (values.dropna() > 0).all():
-        ax.set_yscale("log")
-    else:
-        _maybe_log(ax, values)
-    return points
-
-
-def _development_categorical(ax: Axes, iterations: pd.Series, values: pd.Series) -> None:
-    levels, labels = discretize(values, 8)
-    shares = pd.crosstab(iterations, levels, normalize="index").reindex(columns=labels).fillna(0)
-    bottom = np.zeros(len(shares))
-    colors = [f"C{i}" for i in range(len(labels))]
-    for label, color in zip(labels, colors, strict=True):
-        ax.bar(
-            shares.index,
-            shares[label],
-            bottom=bottom,
-            color=color,
-            width=0.8,
-            label=_short_label(label),
-        )
-        bottom += shares[label].to_numpy()
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("share of jobs")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-
-
-def distribution_development_figure(
-    frame: pd.DataFrame,
-    iterations: pd.Series,
-    params: Sequence[str],
-    metric: str,
-    minimize: bool,
-    *,
-    log_params: frozenset[str] | set[str] = frozenset(),
-    title: str = "Distribution development",
-) -> Figure | None:
-    """Sampled values of each optimized parameter per iteration (colour: metric quality)."""
-    if not params or frame.empty:
-        return None
-    fig = new_page(
-        title,
-        note=f"Numeric parameters: dots are sampled values, coloured by the job's rank in {metric} "
-        "(yellow = best); red line: median per iteration. Categorical parameters: share of "
-        "jobs per value.",
-    )
-    axes = _subplots(fig, len(params))
-    quality = frame[metric].rank(pct=True, ascending=not minimize) if metric in frame else None
-    if quality is None:
-        quality = pd.Series(0.5, index=frame.index)
-    quality = quality.fillna(0.0)
-    rng = np.random.default_rng(0)
-    points = None
-    for ax, param in zip(axes, params, strict=True):
-        values = frame[param]
-        if is_numeric(values) and values.nunique() > 3:
-            points = _development_numeric(ax, iterations, values, quality, param in log_params, rng)
-            ax.set_ylabel("value")
-        else:
-            _development_categorical(ax, iterations, values)
-        ax.set_title(shorten_name(param, 32))
-        ax.set_xlabel("iteration")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
-    if points is not None:
-        fig.colorbar(
-            points,
-            ax=axes,
-            shrink=0.6,
-            label=f"percentile rank in {shorten_name(metric, 20)} (1 = best)",
-        )
     return fig

@@ -12,8 +12,9 @@ from matplotlib.figure import Figure
 from cluster_utils.base.constants import ID
 
 from .analysis import format_value, summary_statistics, unique_short_names
-from .data import LOG_FILE, ExperimentData
-from .layout import format_frame, table_pages, text_pages
+from .data import ExperimentData
+from .pages import text_pages
+from .tables import format_frame, table_pages
 from .timeline import (
     parse_cluster_run_log,
     timeline_figure,
@@ -151,7 +152,7 @@ def failure_frame(data: ExperimentData) -> pd.DataFrame:
             job_id = row.get(ID, row.get("id", "?"))
             tail = row.get("stderr_tail")
             if not isinstance(tail, str) or not tail.strip():
-                tail = _read_tail(data.directory / "jobs" / format_value(job_id) / "stderr.log")
+                tail = _read_tail(data.layout.stderr_file(format_value(job_id)))
             rows.append(
                 [job_id, row.get("reason", ""), row.get("return_code", ""), _stderr_tail(tail)]
             )
@@ -159,9 +160,7 @@ def failure_frame(data: ExperimentData) -> pd.DataFrame:
         for job_id, state in sorted(data.states.items()):
             if state.get("status") != "failed":
                 continue
-            tail = state.get("stderr_tail") or _read_tail(
-                data.directory / "jobs" / str(job_id) / "stderr.log"
-            )
+            tail = state.get("stderr_tail") or _read_tail(data.layout.stderr_file(job_id))
             rows.append([job_id, state.get("reason"), state.get("return_code"), _stderr_tail(tail)])
     frame = pd.DataFrame(rows, columns=columns)
     return format_frame(frame, lambda v: format_value(v, max_chars=400), missing="")
@@ -187,12 +186,13 @@ def timeline_page(data: ExperimentData) -> Figure | None:
     """Timeline from state.json files, else from cluster_run.log; a note when neither works."""
     timelines = timelines_from_states(data.states) if data.states else []
     source = "jobs/<id>/state.json"
-    if not timelines and data.log_file is not None:
+    log_file = data.log_file
+    if not timelines and log_file is not None:
         try:
-            timelines = timelines_from_log(parse_cluster_run_log(data.log_file))
-            source = LOG_FILE
+            timelines = timelines_from_log(parse_cluster_run_log(log_file))
+            source = log_file.name
         except (OSError, ValueError) as error:
-            data.add_note(f"{LOG_FILE} could not be parsed ({error}).")
+            data.add_note(f"{log_file.name} could not be parsed ({error}).")
     if not timelines:
         data.add_note("Job timeline: no job start times found (no state.json attempts or log).")
         return None

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from cluster_utils.base.constants import RETURN_CODE_FOR_RESUME
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 logger = logging.getLogger("cluster_utils.report")
@@ -231,11 +232,8 @@ def _time_unit(span_seconds: float) -> tuple[float, str]:
     return 86400.0, "days"
 
 
-def draw_timeline(fig: Figure, timelines: list[JobTimeline], *, now: float | None = None) -> None:
-    """Draw horizontal bars per job and attempt onto ``fig`` (one axes)."""
-    from matplotlib.patches import Patch
-    from matplotlib.ticker import MaxNLocator
-
+def _time_span(timelines: list[JobTimeline], now: float | None) -> tuple[float, float, float]:
+    """(first start, where running attempts end, seconds shown on the axis)."""
     starts = [a.start for t in timelines for a in t.attempts]
     ends = [a.end for t in timelines for a in t.attempts if a.end is not None]
     t0 = min(starts)
@@ -247,11 +245,17 @@ def draw_timeline(fig: Figure, timelines: list[JobTimeline], *, now: float | Non
         max(open_end if any(a.end is None for t in timelines for a in t.attempts) else last, last)
         - t0
     )
-    scale, unit = _time_unit(span)
-    ax = fig.add_subplot(1, 1, 1)
-    n_jobs = len(timelines)
-    height = 0.75 if n_jobs < 200 else 0.95
-    by_key: dict[tuple[str, bool], tuple[list[float], list[float], list[float]]] = {}
+    return t0, open_end, span
+
+
+_Bars = dict[tuple[str, bool], tuple[list[float], list[float], list[float]]]
+
+
+def _bars(
+    timelines: list[JobTimeline], t0: float, open_end: float, span: float, scale: float
+) -> _Bars:
+    """(job ids, lefts, widths) of the bars per (outcome, continued), in axis units."""
+    by_key: _Bars = {}
     for timeline in timelines:
         for attempt in timeline.attempts:
             end = attempt.end if attempt.end is not None else open_end
@@ -261,6 +265,11 @@ def draw_timeline(fig: Figure, timelines: list[JobTimeline], *, now: float | Non
             ys.append(timeline.job_id)
             lefts.append((attempt.start - t0) / scale)
             widths.append(max((end - attempt.start) / scale, span / scale / 800))
+    return by_key
+
+
+def _draw_bars(ax: Axes, by_key: _Bars, n_jobs: int) -> None:
+    height = 0.75 if n_jobs < 200 else 0.95
     # Rare outcomes last, so they end up on top.
     rank = ["succeeded", "running", "unknown", "resumed", "failed"]
     draw_order = sorted(by_key.items(), key=lambda item: (rank.index(item[0][0]), item[0][1]))
@@ -288,6 +297,11 @@ def draw_timeline(fig: Figure, timelines: list[JobTimeline], *, now: float | Non
             edgecolor="white" if continued else "none",
             linewidth=0,
         )
+
+
+def _legend(ax: Axes, by_key: _Bars) -> None:
+    from matplotlib.patches import Patch
+
     handles = [
         Patch(color=OUTCOMES[o][1], label=OUTCOMES[o][0])
         for o in OUTCOMES
@@ -296,8 +310,20 @@ def draw_timeline(fig: Figure, timelines: list[JobTimeline], *, now: float | Non
     if any(key[1] for key in by_key):
         handles.append(Patch(facecolor="0.6", hatch="////", edgecolor="white", label="resumed run"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+
+
+def draw_timeline(fig: Figure, timelines: list[JobTimeline], *, now: float | None = None) -> None:
+    """Draw horizontal bars per job and attempt onto ``fig`` (one axes)."""
+    from matplotlib.ticker import MaxNLocator
+
+    t0, open_end, span = _time_span(timelines, now)
+    scale, unit = _time_unit(span)
+    ax = fig.add_subplot(1, 1, 1)
+    by_key = _bars(timelines, t0, open_end, span, scale)
+    _draw_bars(ax, by_key, len(timelines))
+    _legend(ax, by_key)
     ids = [t.job_id for t in timelines]
-    if n_jobs <= 40:
+    if len(timelines) <= 40:
         ax.set_yticks(ids)
     else:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=15))
@@ -322,7 +348,7 @@ def timeline_figure(
     """The job timeline as a report page (None when there is no attempt to draw)."""
     if not timelines:
         return None
-    from .layout import new_page
+    from .pages import new_page
 
     note = timeline_summary(timelines) + (f" Source: {source}." if source else "")
     fig = new_page("Job timeline", note=note)

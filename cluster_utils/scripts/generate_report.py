@@ -13,6 +13,8 @@ import logging
 import sys
 from pathlib import Path
 
+from cluster_utils.report.command import add_metric_options, write_report
+
 LOGGER_NAME = "generate_report"
 
 
@@ -41,27 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="Overwrite an existing output file without asking."
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="Enable verbose output.")
-    parser.add_argument(
-        "--metric",
-        action="append",
-        metavar="NAME",
-        help="grid_search: metric to report (repeatable; default: report_metric from the "
-        "settings, else all metrics).",
-    )
-    direction = parser.add_mutually_exclusive_group()
-    direction.add_argument(
-        "--maximize",
-        dest="minimize",
-        action="store_false",
-        default=None,
-        help="grid_search: higher metric values are better.",
-    )
-    direction.add_argument(
-        "--minimize",
-        dest="minimize",
-        action="store_true",
-        help="grid_search: lower metric values are better (default unless configured).",
-    )
+    add_metric_options(parser)
     parser.add_argument(
         "--png-dir",
         type=Path,
@@ -71,76 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _confirm_overwrite(output: Path, force: bool, logger: logging.Logger) -> bool:
-    if not output.exists():
-        return True
-    if force:
-        logger.warning("%s already exists but will be overwritten due to --force.", output)
-        return True
-    if not sys.stdin.isatty():
-        logger.error("%s already exists; pass --force to overwrite it.", output)
-        return False
-    answer = input(f"{output} already exists.  Overwrite it? [y/N]: ")
-    if answer.strip().lower() in ("y", "yes"):
-        return True
-    print("Do not overwrite existing file.  Abort.")
-    return False
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         format="[%(asctime)s] [%(name)s | %(levelname)s] %(message)s",
         level=logging.DEBUG if args.verbose else logging.INFO,
     )
-    logger = logging.getLogger(LOGGER_NAME)
-
-    from cluster_utils.report import MissingReportDependencyError
-
-    try:
-        from cluster_utils.report._deps import require_report_dependencies
-
-        require_report_dependencies()
-        from cluster_utils.report.api import default_output, export_figures_png
-        from cluster_utils.report.data import HP_OPTIMIZATION, load_experiment
-        from cluster_utils.report.grid_report import produce_grid_report
-        from cluster_utils.report.hpo_report import produce_hpo_report
-    except MissingReportDependencyError as error:
-        logger.critical("%s", error)
-        return 1
-
-    try:
-        data = load_experiment(args.results_dir)
-    except FileNotFoundError as error:
-        logger.critical("%s", error)
-        return 1
-    output: Path = args.output if args.output is not None else default_output(args.results_dir)
-    if output.exists() and output.is_dir():
-        logger.critical("'%s' is a directory, not a file.", output)
-        return 1
-    if not _confirm_overwrite(output, args.force, logger):
-        return 1
-
-    try:
-        if data.run_type == HP_OPTIMIZATION:
-            if args.metric or args.minimize is not None:
-                logger.warning(
-                    "--metric/--maximize/--minimize apply to grid_search reports only; "
-                    "hp_optimization uses metric_to_optimize and minimize from its settings."
-                )
-            logger.info("Generate hp_optimization report")
-            produce_hpo_report(args.results_dir, output)
-        else:
-            logger.info("Generate grid_search report")
-            metric = args.metric[0] if args.metric and len(args.metric) == 1 else args.metric
-            produce_grid_report(args.results_dir, output, metric=metric, minimize=args.minimize)
-        if args.png_dir is not None:
-            export_figures_png(args.results_dir, args.png_dir)
-    except ValueError as error:  # e.g. an unknown --metric
-        logger.critical("%s", error)
-        return 1
-    logger.info("Saved report to %s", output)
-    return 0
+    return write_report(
+        args.results_dir,
+        args.output,
+        logging.getLogger(LOGGER_NAME),
+        force=args.force,
+        metric=args.metric,
+        minimize=args.minimize,
+        png_dir=args.png_dir,
+    )
 
 
 if __name__ == "__main__":

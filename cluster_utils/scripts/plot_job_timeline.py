@@ -37,7 +37,7 @@ def plot_timeline(
         from cluster_utils.report._deps import require_report_dependencies
 
         require_report_dependencies()
-        from cluster_utils.report.layout import report_style
+        from cluster_utils.report.pages import report_style
         from cluster_utils.report.timeline import timeline_figure
 
         with report_style():
@@ -47,7 +47,7 @@ def plot_timeline(
         return
     import matplotlib.pyplot as plt
 
-    from cluster_utils.report.layout import PAGE_SIZE, report_style
+    from cluster_utils.report.pages import PAGE_SIZE, report_style
     from cluster_utils.report.timeline import draw_timeline
 
     with report_style():

@@ -1,7 +1,8 @@
 """Fixtures for the report tests: synthetic experiment directories.
 
-The directories come from :mod:`cluster_utils.report.synthetic` (also used by the benchmark):
-the same files a real run writes, with failures, resumed jobs and, for hpo, restarts.
+The directories come from :mod:`tests.report.experiment_builder` (also used by the benchmark):
+the files a run writes, written by the package's own writers, with failures, resumed jobs and,
+for hpo, restarts.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cluster_utils.report.synthetic import make_grid_experiment, make_hpo_experiment
+from tests.report.experiment_builder import make_grid_experiment, make_hpo_experiment
 
 DATA_DIR = Path(__file__).parent / "data"
 

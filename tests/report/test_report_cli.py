@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from report_helpers import pdf_pages
 
 from cluster_utils.scripts.generate_report import main
@@ -67,3 +68,21 @@ def test_usage_error_exit_code() -> None:
 def test_png_dir(grid_dir: Path, tmp_path: Path) -> None:
     assert main([str(grid_dir), str(tmp_path / "r.pdf"), "--png-dir", str(tmp_path / "png")]) == 0
     assert (tmp_path / "png" / "job_timeline.png").is_file()
+
+
+def test_cluster_utils_report_takes_the_metric_options(grid_dir: Path, tmp_path: Path) -> None:
+    """The report tells users to "pass --maximize"; `cluster-utils report` accepts it."""
+    from cluster_utils.cli.main import main as cluster_utils_main
+
+    default = tmp_path / "default.pdf"
+    assert cluster_utils_main(["report", str(grid_dir), str(default)]) == 0
+    assert "pass --maximize if higher is better" in "\n".join(pdf_pages(default))
+    out = tmp_path / "max.pdf"
+    argv = ["report", str(grid_dir), str(out), "--metric", "accuracy", "--maximize"]
+    assert cluster_utils_main(argv) == 0
+    text = "\n".join(pdf_pages(out))
+    assert "Best jobs by accuracy (higher is better)" in text
+    assert "Best jobs by loss" not in text
+    with pytest.raises(SystemExit) as usage_error:  # one direction only
+        cluster_utils_main([*argv, "--force", "--minimize"])
+    assert usage_error.value.code == 2

@@ -10,15 +10,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from report_helpers import edit_csv, pdf_pages
-
-from cluster_utils.report import (
-    MissingReportDependencyError,
+from report_helpers import (
+    edit_csv,
+    pdf_pages,
     produce_grid_report,
     produce_hpo_report,
     produce_report,
 )
-from cluster_utils.report.synthetic import make_grid_experiment
+
+from cluster_utils.report import MissingReportDependencyError
+from tests.report.experiment_builder import make_grid_experiment
 
 
 def _text(path: Path) -> str:

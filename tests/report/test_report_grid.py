@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_helpers import edit_json, pdf_pages
-
-from cluster_utils.report import produce_grid_report, produce_report
+from report_helpers import edit_json, pdf_pages, produce_grid_report, produce_report
 
 GRID_TITLES = [
     "Grid search report: grid_demo",
@@ -77,7 +75,7 @@ def test_produce_report_picks_grid(grid_dir: Path) -> None:
 
 def test_large_grid_caps_figures(tmp_path: Path) -> None:
     params = {f"fn_args.p{k}": [1, 2, 3] for k in range(5)}  # 243 jobs, 10 pairs, 5 params
-    exp = pytest.importorskip("cluster_utils.report.synthetic").make_grid_experiment(
+    exp = pytest.importorskip("tests.report.experiment_builder").make_grid_experiment(
         tmp_path / "big", hyperparams=params, metrics=("loss",), n_failed=40
     )
     pages = pdf_pages(produce_grid_report(exp, tmp_path / "big.pdf"))

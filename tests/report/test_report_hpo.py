@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from report_helpers import edit_csv, pdf_pages
+from report_helpers import edit_csv, pdf_pages, produce_hpo_report, produce_report
 
-from cluster_utils.report import produce_hpo_report, produce_report
 from cluster_utils.report.analysis import parameter_importance, recommendations
 
 HPO_TITLES = [

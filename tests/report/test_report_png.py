@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from report_helpers import export_figures_png
 
-from cluster_utils.report import export_figures_png
-from cluster_utils.report.api import PNG_FIGURES
-from cluster_utils.report.synthetic import make_grid_experiment
+from cluster_utils.report import PNG_FIGURES
+from tests.report.experiment_builder import make_grid_experiment
 
 CAPTIONS = Path(__file__).resolve().parents[2] / "workflow" / "report"
 
