@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("results_dir", type=Path, help="the experiment directory")
     report.add_argument("output", type=Path, nargs="?", help="the PDF to write")
     report.add_argument("--force", action="store_true", help="overwrite an existing output")
+    from cluster_utils.report.command import add_metric_options
+
+    add_metric_options(report)
 
     status = commands.add_parser(
         "status", help="list failed jobs with reasons, running and pending ones"
@@ -152,10 +155,16 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_optimization_command(args)
     if args.command == "report":
-        from cluster_utils.scripts.generate_report import main as generate_report
+        from cluster_utils.report.command import write_report
 
-        argv = [str(args.results_dir), *([str(args.output)] if args.output else [])]
-        return generate_report([*argv, *(["--force"] if args.force else [])])
+        return write_report(
+            args.results_dir,
+            args.output,
+            logging.getLogger("cluster_utils.report"),
+            force=args.force,
+            metric=args.metric,
+            minimize=args.minimize,
+        )
     if args.command == "status":
         from cluster_utils.cli.status import print_status
 
