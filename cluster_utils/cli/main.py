@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--all", action="store_true", help="list every job, not only unfinished ones"
     )
+    from cluster_utils.cli.install_profiles import add_install_profiles_parser
+
+    add_install_profiles_parser(commands)
     return parser
 
 
@@ -169,6 +172,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from cluster_utils.cli.status import print_status
 
         return print_status(args.results_dir, show_all=args.all)
+    if args.command == "install-profiles":
+        from cluster_utils.cli.install_profiles import run_install_profiles
+
+        return run_install_profiles(args)
     raise AssertionError(args.command)
 
 

@@ -4,13 +4,16 @@ Two ways in:
 - from the CLI (``cluster-utils grid-search``): the CLI has planned the run and passes
   ``--config cluster_utils_experiment=<experiment dir>``; the Snakefile only reads the plan.
 - from a checkout (``snakemake --profile profiles/local``): ``config`` is the grid config itself
-  (``config/config.yaml``); it is validated and planned here, relative to the current directory.
-  Warnings about the config (unknown keys) go to stderr, each once per process.
+  (``config/config.yaml`` or ``--configfile``), or ``--config experiment=my.toml`` names an
+  experiment file in any format cluster_utils reads (JSON, YAML, TOML; ``__import__`` and all).
+  It is validated and planned here, relative to the current directory. Warnings about the config
+  (unknown keys) go to stderr, each once per process.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cluster_utils.backends import BACKENDS, get_backend
+from cluster_utils.config.validation import ConfigError
 from cluster_utils.execution.snakemake import (
     BATCH_CONFIG_KEY,
     CHUNK_SIZE_CONFIG_KEY,
@@ -27,6 +31,11 @@ from cluster_utils.experiment.chunks import make_chunks
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.plan import read_plan
 from cluster_utils.experiment.repair import repair_chunks, repair_jobs
+from cluster_utils.experiment.settings import (
+    LoadedSettings,
+    load_experiment_settings,
+    prepare_settings,
+)
 from cluster_utils.grid.planning import plan_grid_search, preview_grid_search
 
 
@@ -141,9 +150,8 @@ def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
         return GridWorkflow(layout, job_ids, settings, chunks=chunks, from_cli=True)
 
     from cluster_utils.experiment.location import check_kind, experiment_directory
-    from cluster_utils.experiment.settings import prepare_settings
 
-    loaded = prepare_settings(dict(config), "grid_search")
+    loaded = plain_snakemake_settings(config, start_dir)
     settings = loaded.settings
     _warn_once(loaded.warnings)
     layout = ExperimentLayout.at(experiment_directory(settings, start_dir))
@@ -155,6 +163,32 @@ def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
     _warn_once(plan.warnings)
     repair_jobs(layout, plan.job_ids)
     return GridWorkflow(layout, plan.job_ids, settings)
+
+
+#: ``snakemake --config experiment=my.toml``: the experiment file of a plain Snakemake run
+EXPERIMENT_FILE_CONFIG_KEY = "experiment"
+
+
+def plain_snakemake_settings(config: dict[str, Any], start_dir: Path) -> LoadedSettings:
+    """The settings of a plain ``snakemake`` run: the file named by ``experiment=`` (relative to
+    ``start_dir``), loaded as the cluster-utils commands load it, or else ``config`` itself."""
+    if EXPERIMENT_FILE_CONFIG_KEY not in config:
+        return prepare_settings(dict(config), "grid_search")
+    others = sorted(key for key in config if key != EXPERIMENT_FILE_CONFIG_KEY)
+    if others:
+        raise ConfigError(
+            [
+                f"--config {EXPERIMENT_FILE_CONFIG_KEY}=FILE takes every setting from FILE, but "
+                f"the Snakemake config also has {', '.join(map(repr, others))} (from --config "
+                "or --configfile); put them into FILE, or run `cluster-utils grid-search FILE "
+                "key=value ...`"
+            ]
+        )
+    value = config[EXPERIMENT_FILE_CONFIG_KEY]
+    if value in (None, ""):
+        raise ConfigError([f"--config {EXPERIMENT_FILE_CONFIG_KEY}=FILE: no file given"])
+    path = Path(os.path.expanduser(str(value)))
+    return load_experiment_settings(start_dir / path, [], "grid_search")
 
 
 def is_dry_run(argv: list[str]) -> bool:
