@@ -12,6 +12,8 @@ import pytest
 
 from tests.helpers import REPO_ROOT
 
+pytestmark = pytest.mark.slow
+
 GRID_EXAMPLES = [
     ("examples/basic/grid_search.yaml", "basic_grid", 20),
     ("examples/basic/grid_search.json", "basic_grid_json", 16),

@@ -103,6 +103,7 @@ def test_unknown_profile_is_a_clear_error(experiment: Experiment) -> None:
     assert "profile 'nowhere' is neither one of local, slurm, htcondor" in result.stderr
 
 
+@pytest.mark.slow
 def test_override_changes_the_experiment(experiment: Experiment) -> None:
     experiment.write_script(COUNTING_SCRIPT)
     experiment.write_config([{"param": "x", "values": [1, 2]}])
@@ -111,6 +112,7 @@ def test_override_changes_the_experiment(experiment: Experiment) -> None:
     assert (experiment.workdir / "results" / "renamed" / "all_data.csv").is_file()
 
 
+@pytest.mark.slow
 def test_status_lists_failed_with_reason_and_pending(experiment: Experiment) -> None:
     experiment.write_script(COUNTING_SCRIPT)
     experiment.write_config(
@@ -130,6 +132,7 @@ def test_status_of_a_directory_that_is_no_experiment(tmp_path) -> None:
     assert "not a cluster_utils results directory" in result.stderr
 
 
+@pytest.mark.slow
 def test_report_command_writes_the_grid_report(experiment: Experiment) -> None:
     experiment.write_script(COUNTING_SCRIPT)
     experiment.write_config([{"param": "x", "values": [1, 2, 3]}])

@@ -10,6 +10,8 @@ import pytest
 
 from tests.helpers import COUNTING_SCRIPT, Experiment
 
+pytestmark = pytest.mark.slow
+
 
 def test_every_job_gives_one_row_and_ids_are_stable(experiment: Experiment) -> None:
     experiment.write_script(COUNTING_SCRIPT)

@@ -12,6 +12,8 @@ import pytest
 
 from tests.helpers import REPO_ROOT
 
+pytestmark = pytest.mark.slow
+
 UPSTREAM = REPO_ROOT / "tests" / "config" / "data" / "upstream"
 
 

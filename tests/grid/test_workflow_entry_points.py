@@ -9,9 +9,12 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
-from tests.helpers import COUNTING_SCRIPT, REPO_ROOT
+from tests.helpers import COUNTING_SCRIPT, REPO_ROOT, write_config
+
+pytestmark = pytest.mark.slow
 
 
 def _checkout_copy(tmp_path: Path) -> Path:
@@ -69,15 +72,9 @@ def test_snakemake_profile_local_runs_the_example_experiment(tmp_path: Path) -> 
 def test_snakemake_with_another_configfile_does_not_mix_configs(tmp_path: Path) -> None:
     checkout = _checkout_copy(tmp_path)
     (checkout / "job.py").write_text(COUNTING_SCRIPT)
-    other = {
-        "optimization_procedure_name": "other",
-        "results_dir": "results",
-        "script_relative_path": "job.py",
-        "run_in_working_dir": True,
-        "environment_setup": {},
-        "hyperparam_list": [{"param": "x", "values": [1, 2]}],
-    }
-    (checkout / "other.yaml").write_text(yaml.safe_dump(other))
+    write_config(
+        checkout / "other.yaml", "other", hyperparam_list=[{"param": "x", "values": [1, 2]}]
+    )
     result = subprocess.run(
         [
             sys.executable,
@@ -130,15 +127,9 @@ def test_non_editable_install_runs_from_any_directory(tmp_path: Path) -> None:
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
     (workdir / "job.py").write_text(COUNTING_SCRIPT)
-    config = {
-        "optimization_procedure_name": "from_wheel",
-        "results_dir": "results",
-        "script_relative_path": "job.py",
-        "run_in_working_dir": True,
-        "environment_setup": {},
-        "hyperparam_list": [{"param": "x", "values": [1, 2, 3]}],
-    }
-    (workdir / "grid.yaml").write_text(yaml.safe_dump(config))
+    write_config(
+        workdir / "grid.yaml", "from_wheel", hyperparam_list=[{"param": "x", "values": [1, 2, 3]}]
+    )
     env = {**os.environ, "PYTHONPATH": str(target)}
     where = subprocess.run(
         [
