@@ -25,6 +25,10 @@ settings ``--cluster-utils-slurm-<setting>``, which include all of the Slurm plu
   (``TIMEOUT`` -> "exceeded request_time"), which is then recorded as the job's outcome.
   REQUEUED/PENDING are not failures: ``exit_for_resume`` requeues the task
   (``cluster_utils.backends.slurm.request_resume``) and it simply runs again.
+- **reruns adopt** the tasks an earlier run of the experiment left in Slurm (``_adopt``): when
+  the driver is killed, Snakemake leaves its jobs running; the same command again registers
+  jobs whose earlier task is still queued or running under that task instead of submitting them.
+- **extra_submission_options** replace the options the submission sets itself (``_user_options``).
 - polling backs off linearly (``init-seconds-before-status-checks`` more per cycle in which
   nothing finished, up to ``max-seconds-between-status-checks``).
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import threading
 from collections import deque
@@ -18,6 +19,7 @@ from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 from cluster_utils.runner.scheduler_failures import record_scheduler_failure
 
 from . import _arrays, _limits, _status
+from ._adopt import EarlierTask
 from ._settings import ExecutorSettings
 from ._submission import ArraySubmission
 
@@ -48,6 +50,13 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         self._flush_lock = threading.Lock()  # one submission round at a time
         self._flush_timer: threading.Timer | None = None
         self._limit_hit = False
+        # a rerun adopts tasks of earlier runs (_adopt): per experiment, job -> its earlier task
+        self._earlier: dict[str, dict[str, EarlierTask]] = {}
+        self._status_runs: set[str] = set()  # earlier runs whose tasks were adopted
+        self._adopted_final: dict[str, _status.JobStatus] = {}  # adopted tasks already done
+        self.adopted_tasks = 0
+        # the driver that started this Snakemake; when it is gone, cancel_jobs cancels nothing
+        self._parent_pid = os.getppid()
         #: groups of sbatch options (time, memory, ...) whose replacement was already reported
         self._replaced_reported: set[str] = set()
         self.sbatch_calls = 0
@@ -101,7 +110,7 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
     # --- status -------------------------------------------------------------------------------
 
     async def _query_status(self) -> dict[str, _status.JobStatus] | None:
-        argv = _status.sacct_command(self.run_uuid)
+        argv = _status.sacct_command(",".join([self.run_uuid, *sorted(self._status_runs)]))
         self.status_queries += 1
         try:
             process = await asyncio.create_subprocess_exec(
@@ -132,7 +141,9 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
             statuses = await self._query_status()
         any_finished = False
         for job_info in active_jobs:
-            status = None if statuses is None else statuses.get(str(job_info.external_jobid))
+            external_id = str(job_info.external_jobid)
+            status = None if statuses is None else statuses.get(external_id)
+            status = status or self._adopted_final.get(external_id)
             if status is None or status.active:  # not in accounting yet, or still going
                 yield job_info
                 continue
@@ -200,6 +211,15 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
             if self._flush_timer is not None:
                 self._flush_timer.cancel()
                 self._flush_timer = None
+        if os.getppid() != self._parent_pid:
+            # kill -9 of the driver (Snakemake got SIGINT as its parent died): not a request to
+            # stop the jobs; they finish, and the same command again adopts them (_adopt)
+            self.logger.warning(
+                f"cluster_utils: the process that started this run is gone; its "
+                f"{len(active_jobs)} Slurm jobs keep running, and running the same command "
+                "again adopts them"
+            )
+            return
         super().cancel_jobs(active_jobs)
 
     def shutdown(self) -> None:
@@ -212,5 +232,6 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
             self.logger.info(
                 f"cluster_utils: {self.sbatch_calls} sbatch calls "
                 f"({self.array_tasks_submitted} array tasks), {self.status_queries} status "
-                f"queries in {self.status_cycles} status cycles"
+                f"queries in {self.status_cycles} status cycles; {self.adopted_tasks} jobs "
+                "adopted from earlier runs"
             )

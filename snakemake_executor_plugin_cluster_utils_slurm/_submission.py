@@ -18,7 +18,7 @@ from snakemake_executor_plugin_slurm.validation import (
 from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
-from . import _arrays, _user_options
+from . import _adopt, _arrays, _user_options
 
 #: sbatch's complaints when a per-user/QOS submit limit is reached: retry later, not a failure
 SUBMIT_LIMIT_RE = re.compile(
@@ -60,6 +60,7 @@ class ArraySubmission:
             with self._lock:
                 n = min(self._capacity(), len(self._backlog))
                 batch = [self._backlog.popleft() for _ in range(n)]
+            batch = self._adopt_earlier_tasks(batch)
             groups: dict[str, list[tuple[JobExecutorInterface, list[str]]]] = {}
             for job in batch:
                 try:
@@ -77,6 +78,73 @@ class ArraySubmission:
                 for size in _arrays.split_sizes(len(members), self._max_array_tasks):
                     self._submit_array(options, members[start : start + size])
                     start += size
+
+    def _adopt_earlier_tasks(self, batch: list[JobExecutorInterface]) -> list[JobExecutorInterface]:
+        """Adopt the jobs whose task of an earlier run is still in Slurm or finished unwatched
+        (see ``_adopt``); return the others, to be submitted."""
+        rest: list[JobExecutorInterface] = []
+        candidates: dict[str, list[tuple[JobExecutorInterface, list[str], _adopt.EarlierTask]]]
+        candidates = {}
+        for job in batch:
+            argv = self.runner_argv(job)
+            earlier = self._earlier_task(argv) if argv else None
+            if earlier is None:
+                rest.append(job)
+            else:
+                candidates.setdefault(_arrays.experiment_of(argv), []).append((job, argv, earlier))
+        adopted: dict[bool, list[str]] = {True: [], False: []}
+        for experiment, members in candidates.items():
+            known = _adopt.with_status([earlier for _, _, earlier in members], Path(experiment))
+            if known is None:
+                self.logger.warning(
+                    "cluster_utils: sacct could not tell the state of earlier runs' Slurm "
+                    "tasks; their jobs are submitted again"
+                )
+                known = [_adopt.EarlierTask(e.job, e.task, e.run) for _, _, e in members]
+            for (job, argv, _), earlier in zip(members, known, strict=True):
+                if earlier.still_in_slurm or earlier.finished_unwatched:
+                    self._register_adopted(job, argv, earlier)
+                    adopted[earlier.finished_unwatched].append(f"{earlier.job} ({earlier.task})")
+                else:
+                    rest.append(job)
+        for done, jobs in adopted.items():
+            if jobs:
+                self.adopted_tasks += len(jobs)
+                what = "finished while no run watched" if done else "still in Slurm"
+                self.logger.info(
+                    f"cluster_utils: {len(jobs)} jobs adopted from earlier runs, {what} (not "
+                    f"submitted again): {', '.join(jobs[:20])}{' ...' if len(jobs) > 20 else ''}"
+                )
+        return rest
+
+    def _earlier_task(self, argv: list[str]) -> _adopt.EarlierTask | None:
+        """The job's latest task of an earlier run (the arrays file is read once per run)."""
+        experiment = _arrays.experiment_of(argv)
+        if experiment not in self._earlier:
+            self._earlier[experiment] = _adopt.latest_tasks(Path(experiment), self.run_uuid)
+        return self._earlier[experiment].pop(" ".join(argv[4:]), None)
+
+    def _register_adopted(
+        self, job: JobExecutorInterface, argv: list[str], earlier: _adopt.EarlierTask
+    ) -> None:
+        """Register the job under its earlier task instead of submitting it."""
+        if earlier.finished_unwatched:  # the runner wrote the marker; Snakemake removed it
+            assert earlier.status is not None
+            for output in job.output:
+                Path(output).touch()
+            self._adopted_final[earlier.task] = earlier.status
+        else:
+            with self._lock:
+                self._in_flight.add(earlier.task)
+        self._status_runs.add(earlier.run)
+        logfile = self.slurm_logdir / f"rule_{job.name}" / f"{earlier.task}.log"
+        self._report_job_submission_threadsafe(
+            SubmittedJobInfo(
+                job,
+                external_jobid=earlier.task,
+                aux={"slurm_logfile": logfile, "cluster_utils_argv": argv},
+            )
+        )
 
     def sbatch_options(self, job: JobExecutorInterface, logfile: Path | None = None) -> str:
         """The plugin's sbatch command line for this job (without the script and --array),

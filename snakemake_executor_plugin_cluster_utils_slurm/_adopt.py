@@ -1,0 +1,112 @@
+"""A rerun adopts the Slurm tasks that an earlier run of the same experiment left behind.
+
+When the driver dies (kill -9), its Snakemake leaves the run's Slurm jobs alone
+(``Executor.cancel_jobs``): they go on and finish. Running the same command again, Snakemake
+hands the executor those jobs once more (their ``done`` markers are missing or marked
+incomplete). Before it submits a runner job, the executor looks up the job's latest task in
+``<experiment>/.cluster_utils/slurm_arrays.jsonl``, asks sacct about all of them in one call, and
+
+- a task of another run that is still pending, running or requeued is **adopted**: the job is
+  registered under that task, not submitted again, and followed like the run's own tasks;
+- a task that COMPLETED and that the job's ``state.json`` names as the one that ran it means the
+  job finished while no driver was watching: its ``done`` marker is restored and it is adopted as
+  done (its script is not run again, no Slurm job is spent);
+- anything else (failed, cancelled, unknown to sacct) is submitted as usual.
+
+The arrays file is read once per experiment and run; sacct is asked only about the earlier tasks
+of the jobs being submitted, so the batches of an hp_optimization (new jobs each) cost nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from cluster_utils.experiment import job_state
+from cluster_utils.experiment.layout import ExperimentLayout
+
+from . import _arrays, _status
+
+
+@dataclass(frozen=True)
+class EarlierTask:
+    """The latest Slurm task a job went out as in an earlier run, and what became of it."""
+
+    job: str  #: the runner call's job argument (the job id)
+    task: str  #: ``<array id>_<index>``
+    run: str  #: the earlier run's UUID (the task's job name)
+    status: _status.JobStatus | None = None
+    #: the task that last ran the job per its state.json
+    recorded_task: str | None = None
+
+    @property
+    def still_in_slurm(self) -> bool:
+        return self.status is not None and self.status.active
+
+    @property
+    def finished_unwatched(self) -> bool:
+        return self.status is not None and self.status.succeeded and self.recorded_task == self.task
+
+
+def latest_tasks(experiment: Path, current_run: str) -> dict[str, EarlierTask]:
+    """Job -> its latest task, for jobs whose latest task belongs to another run."""
+    path = Path(experiment) / ".cluster_utils" / _arrays.ARRAYS_FILE
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return {}
+    latest: dict[str, EarlierTask] = {}
+    for line in lines:
+        try:
+            record = json.loads(line)
+            array, run, jobs = str(record["array_job_id"]), str(record["run"]), record["tasks"]
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut short by a killed driver
+        for index, job in enumerate(jobs):
+            latest[str(job)] = EarlierTask(str(job), f"{array}_{index}", run)
+    return {job: task for job, task in latest.items() if task.run != current_run}
+
+
+def sacct_tasks_command(array_ids: Iterable[str]) -> list[str]:
+    """One sacct for the given arrays (with ``-j`` sacct looks back without a time limit)."""
+    return [
+        "sacct",
+        "-X",
+        "--parsable2",
+        "--noheader",
+        f"--format={','.join(_status.SACCT_FIELDS)}",
+        "-j",
+        ",".join(sorted(set(array_ids))),
+    ]
+
+
+def query_tasks(array_ids: Iterable[str]) -> dict[str, _status.JobStatus] | None:
+    ids = list(array_ids)
+    if not ids:
+        return {}
+    try:
+        proc = subprocess.run(
+            sacct_tasks_command(ids), capture_output=True, text=True, timeout=120, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return _status.parse_sacct(proc.stdout) if proc.returncode == 0 else None
+
+
+def with_status(tasks: list[EarlierTask], experiment: Path) -> list[EarlierTask] | None:
+    """``tasks`` (of jobs of ``experiment``) with their status from one sacct call and the task
+    each job's state.json names; None when sacct cannot be asked."""
+    statuses = query_tasks(task.task.split("_")[0] for task in tasks)
+    if statuses is None:
+        return None
+    layout = ExperimentLayout.at(experiment)
+    found = []
+    for task in tasks:
+        recorded = None
+        if task.job.isdigit():
+            recorded = job_state.load_state(layout, int(task.job)).scheduler_job_id
+        found.append(replace(task, status=statuses.get(task.task), recorded_task=recorded))
+    return found

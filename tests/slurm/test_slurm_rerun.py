@@ -1,0 +1,145 @@
+"""kill -9 of ``cluster-utils grid-search`` during a Slurm run, then the same command again: the
+jobs left in Slurm keep running and are adopted (not submitted twice), jobs that finished while
+no driver watched are not run or submitted again, and the results have one row per job."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.slurm.slurm_helpers import GridRun, cli_command, executor_counts, sacct, write_grid
+
+pytestmark = [pytest.mark.slurm, pytest.mark.slow, pytest.mark.usefixtures("slurm_cluster")]
+
+N_JOBS = 8
+
+#: appends one line per start of the script to runs/<x>; runs 3, 8, 13 or 18 s
+SCRIPT = """
+import json, os, time
+from pathlib import Path
+from cluster_utils import initialize_job, finalize_job
+
+params = initialize_job()
+runs = Path(__file__).resolve().parent / "runs"
+runs.mkdir(exist_ok=True)
+task = f"{os.environ['SLURM_ARRAY_JOB_ID']}_{os.environ['SLURM_ARRAY_TASK_ID']}"
+with open(runs / str(params.x), "a") as f:
+    f.write(json.dumps({"task": task, "t": time.time()}) + "\\n")
+time.sleep(3 + 5 * (params.x % 4))
+finalize_job({"y": 10 * params.x}, params)
+"""
+
+
+def _wait_for(condition, seconds: float, what: str, run: GridRun, driver_log: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            log = run.experiment / ".cluster_utils" / "snakemake.log"
+            pytest.fail(
+                f"timed out after {seconds} s waiting for {what}; squeue:\n"
+                + subprocess.run(["squeue"], capture_output=True, text=True).stdout
+                + f"driver:\n{driver_log.read_text()[-2000:]}\n"
+                + (f"Snakemake:\n{log.read_text()[-3000:]}" if log.exists() else "")
+            )
+        time.sleep(0.5)
+
+
+def _done(run: GridRun) -> set[str]:
+    return {p.parent.name for p in (run.experiment / "jobs").glob("*/done")}
+
+
+def _queued(run_name: str) -> list[str]:
+    out = subprocess.run(
+        ["squeue", "-h", "-r", "--name", run_name, "-o", "%i %T"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.split("\n")[:-1]
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_slurm(tmp_path: Path) -> None:
+    (tmp_path / "job.py").write_text(SCRIPT)
+    config = write_grid(tmp_path, "kill9", "job.py", [{"param": "x", "values": [*range(N_JOBS)]}])
+    env = {**os.environ, "CLUSTER_UTILS_LOG_LEVEL": "warning"}
+    run = GridRun(tmp_path / "results" / "kill9", 0, "")
+    driver_log = tmp_path / "driver.log"
+    with open(driver_log, "wb") as log:
+        driver = subprocess.Popen(
+            cli_command(config),
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+
+    def wait_for(condition, seconds: float, what: str) -> None:
+        _wait_for(condition, seconds, what, run, driver_log)
+
+    try:
+        arrays_file = run.experiment / ".cluster_utils" / "slurm_arrays.jsonl"
+        wait_for(lambda: arrays_file.exists() and len(_done(run)) >= 2, 120, "2 finished jobs")
+        snakemake_pids = _children(driver.pid)
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.wait(timeout=30)
+    assert snakemake_pids, "the driver's Snakemake was not found"
+    (first_array,) = run.arrays()
+    name = first_array["run"]
+    # Snakemake notices that its driver is gone and ends, leaving the Slurm jobs alone
+    wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in snakemake_pids), 60, "exit")
+    assert "the process that started this run is gone" in run.snakemake_log
+    done_at_kill = _done(run)
+    assert _queued(name), "the killed run's Slurm jobs were cancelled"
+    # one more job finishes while no driver watches; others are still queued or running
+    wait_for(lambda: len(_done(run)) > len(done_at_kill), 60, "a job finishing unwatched")
+    left_in_slurm = _queued(name)
+    assert left_in_slurm, "every job ended before the rerun: nothing left to adopt"
+
+    proc = subprocess.run(
+        cli_command(config), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:] + run.snakemake_log[-3000:]
+
+    # every job's script ran exactly once, and went to Slurm exactly once
+    runs = {p.name: p.read_text().splitlines() for p in (tmp_path / "runs").iterdir()}
+    assert sorted(runs) == sorted(str(x) for x in range(N_JOBS))
+    assert all(len(lines) == 1 for lines in runs.values()), runs
+    submitted = Counter(job for record in run.arrays() for job in record["tasks"])
+    assert run.arrays() == [first_array] and set(submitted.values()) == {1}
+    sbatch_calls, tasks, _, _ = executor_counts(run.snakemake_log)
+    assert (sbatch_calls, tasks) == (0, 0)
+    log = run.snakemake_log
+    assert "jobs adopted from earlier runs, still in Slurm" in log
+    assert "jobs adopted from earlier runs, finished while no run watched" in log
+    # each job ran in the task the first run submitted it as; all of them completed
+    records = {r["JobID"]: r["State"] for r in sacct("--name", name, fields="JobID,State")}
+    array_id = first_array["array_job_id"]
+    for index, job in enumerate(first_array["tasks"]):
+        task = f"{array_id}_{index}"
+        assert records.get(task) == "COMPLETED", (task, records)
+        assert json.loads(runs[str(_param_of(run, job))][0])["task"] == task
+    assert not _queued(name)
+
+    data = pd.read_csv(run.experiment / "all_data.csv")
+    assert len(data) == N_JOBS and data["_id"].is_unique
+    assert sorted(data["y"]) == [10 * x for x in range(N_JOBS)]
+
+
+def _param_of(run: GridRun, job_id: str) -> int:
+    params = json.loads((run.experiment / "jobs" / job_id / "params.json").read_text())
+    return int(params["x"])
