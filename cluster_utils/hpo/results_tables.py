@@ -1,9 +1,11 @@
 """The result tables of an optimization: all_data.csv, reduced_data.csv, jobs.csv, failures.csv.
 
 Built from the driver's job records (which keep every finished job's metrics), so they stay
-complete after ``remove_working_dirs`` deleted the working directories. Columns follow the grid
-search (``cluster_utils.results.collect``), plus 3.0's ``_iteration``; ``reduced_data.csv`` has
-the mean over restarts of identical settings, ``job_restarts`` and ``<metric>__std``.
+complete after ``remove_working_dirs`` deleted the working directories. all_data.csv and
+reduced_data.csv are laid out as 3.0 wrote them (``cluster_utils.results.table_format``):
+all_data.csv has every column sorted by name (parameters, metrics, ``_id``, ``_iteration``), best
+job first; reduced_data.csv has the mean of metric_to_optimize over restarts of identical settings,
+``job_restarts`` and ``<metric>__std``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.hpo.driver_state import DriverState
 from cluster_utils.results.collect import read_params, write_csv
 from cluster_utils.results.failures import FAILURE_COLUMNS, failure_row
+from cluster_utils.results.table_format import hpo_all_data_columns, reduced_data_columns
 
 RESULT_STATUSES = (job_state.SUCCEEDED, job_state.STOPPED_EARLY)
 
@@ -57,47 +60,27 @@ class ResultsTables:
 
     def write_all(self, state: DriverState, optimized_names: list[str]) -> None:
         rows = self.result_rows(state)
-        param_columns: list[str] = []
-        for row in rows:
-            for key in self.flat_params(row[constants.ID]):
-                if key not in param_columns:
-                    param_columns.append(key)
-        write_csv(self.layout.all_data_csv, rows, param_columns)
-        metric_names = list(
-            dict.fromkeys(
-                name
-                for record in state.jobs.values()
-                if record.status in RESULT_STATUSES
-                for name in (record.metrics or {})
-            )
-        )
-        self._write_reduced(rows, optimized_names, metric_names)
+        write_csv(self.layout.all_data_csv, rows, hpo_all_data_columns(rows), index=True)
+        self._write_reduced(rows, optimized_names)
         self._write_jobs_and_failures(state)
 
-    def _write_reduced(
-        self, rows: list[dict[str, Any]], optimized_names: list[str], metric_names: list[str]
-    ) -> None:
+    def _write_reduced(self, rows: list[dict[str, Any]], optimized_names: list[str]) -> None:
+        """3.0's reduced_data.csv: mean, count and std of the metric per distinct setting."""
+        path = self.layout.reduced_data_csv
         if not rows:
-            write_csv(self.layout.reduced_data_csv, [], [*optimized_names, self.metric])
+            write_csv(path, [], reduced_data_columns(optimized_names, self.metric), index=True)
             return
         frame = pd.DataFrame(rows)
         names = [n for n in optimized_names if n in frame.columns]
         keys = frame[names].map(lambda v: json.dumps(v) if isinstance(v, list | dict) else v)
-        metric_columns = [
-            c
-            for c in metric_names
-            if c in frame.columns
-            and c not in names
-            and pd.api.types.is_numeric_dtype(frame[c])
-            and not pd.api.types.is_bool_dtype(frame[c])
-        ]
-        grouped = frame[metric_columns].groupby([keys[n] for n in names], dropna=False, sort=False)
+        grouped = frame[[self.metric]].groupby([keys[n] for n in names], dropna=False, sort=False)
         reduced = grouped.mean()
-        stds = grouped.std().add_suffix(constants.STD_ENDING)
         reduced[constants.RESTART_PARAM_NAME] = grouped.size()
-        reduced = pd.concat([reduced, stds], axis=1).reset_index()
+        reduced = pd.concat([reduced, grouped.std().add_suffix(constants.STD_ENDING)], axis=1)
+        reduced = reduced.reset_index()
         reduced = reduced.sort_values(self.metric, ascending=self.minimize, kind="stable")
-        write_csv(self.layout.reduced_data_csv, reduced.to_dict("records"), names)
+        columns = reduced_data_columns(names, self.metric)
+        write_csv(path, reduced[columns].to_dict("records"), columns, index=True)
 
     def _write_jobs_and_failures(self, state: DriverState) -> None:
         job_rows: list[dict[str, Any]] = []

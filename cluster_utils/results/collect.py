@@ -1,7 +1,8 @@
 """Merge every job's parameters and metrics into ``all_data.csv``; failures into ``failures.csv``.
 
-Reads only files (params.json, metrics.csv, state.json), so it can run at any time: after the
-run, from Snakemake's ``onerror`` handler, or while jobs are still running.
+Reads only files (settings.json, params.json, metrics.csv, state.json), so it can run at any time:
+after the run, from Snakemake's ``onerror`` handler, or while jobs are still running.
+all_data.csv is laid out as 3.0 wrote it (``cluster_utils.results.table_format``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from cluster_utils.base.settings import flatten_dict
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.results.failures import FAILURE_COLUMNS, failure_row
+from cluster_utils.results.table_format import (
+    INDEX_COLUMN,
+    grid_all_data_columns,
+    grid_param_order,
+)
 
 
 @dataclass
@@ -59,18 +65,29 @@ def read_params(layout: ExperimentLayout, job_id: int) -> dict[str, Any]:
         return json.load(f)
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]], first_columns: list[str] = ()) -> None:
+def write_csv(
+    path: Path, rows: list[dict[str, Any]], first_columns: list[str] = (), *, index: bool = False
+) -> None:
+    """Write ``rows`` (``first_columns`` first, then any other key as seen), atomically.
+
+    ``index``: begin with 3.0's unnamed index column, the row number (as pandas' ``to_csv``).
+    """
     columns = list(first_columns)
     for row in rows:
         for key in row:
             if key not in columns:
                 columns.append(key)
+    if index:
+        columns.insert(0, INDEX_COLUMN)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _csv_value(v) for k, v in row.items()})
+        for number, row in enumerate(rows):
+            values = {k: _csv_value(v) for k, v in row.items()}
+            if index:
+                values[INDEX_COLUMN] = number
+            writer.writerow(values)
     os.replace(tmp, path)
 
 
@@ -82,12 +99,22 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+def _grid_settings(layout: ExperimentLayout) -> dict[str, Any]:
+    try:
+        with open(layout.settings_json) as f:
+            settings = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return settings if isinstance(settings, dict) else {}
+
+
 def collect_results(layout: ExperimentLayout, job_ids: list[int]) -> RunSummary:
     """Write all_data.csv, failures.csv and jobs.csv (with status) for ``job_ids``."""
     summary = RunSummary()
     data_rows: list[dict[str, Any]] = []
     job_rows: list[dict[str, Any]] = []
     param_columns: list[str] = []
+    metric_columns: list[str] = []
     for job_id in job_ids:
         state = job_state.load_state(layout, job_id)
         params = flatten_dict(read_params(layout, job_id))
@@ -110,14 +137,15 @@ def collect_results(layout: ExperimentLayout, job_ids: list[int]) -> RunSummary:
             }
         )
         if metrics is not None:
-            for key in params:
-                if key not in param_columns:
-                    param_columns.append(key)
+            param_columns.extend(params)
+            metric_columns.extend(metrics)
             data_rows.append({**params, **metrics, constants.ID: job_id})
         elif status == job_state.FAILED:
             summary.failures.append(failure_row(layout, state))
 
-    write_csv(layout.all_data_csv, data_rows, param_columns)
+    order = grid_param_order(_grid_settings(layout)) if data_rows else []
+    columns = grid_all_data_columns(order, param_columns, metric_columns) if data_rows else []
+    write_csv(layout.all_data_csv, data_rows, columns, index=True)
     write_csv(layout.failures_csv, summary.failures, FAILURE_COLUMNS)
     write_csv(layout.jobs_csv, job_rows, [constants.ID, "status", "reason", "resumes"])
     return summary

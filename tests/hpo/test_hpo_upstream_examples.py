@@ -58,7 +58,7 @@ def test_upstream_example_runs(hpo_workdir: Path, config_name: str) -> None:
     assert set(jobs["status"]) == {"succeeded"}
     assert (run.results / "failures.csv").is_file()
     metadata = json.loads((run.results / "metadata.json").read_text())
-    assert metadata["run_type"] == "hp_optimization"
+    assert metadata["run_type"] == "HP_OPTIMIZATION"
     assert isinstance(metadata["optimizer_seed"], int)
     report = run.results / "result.pdf"
     if settings["generate_report"] == "never":

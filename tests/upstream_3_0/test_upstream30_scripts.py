@@ -24,21 +24,23 @@ from tests.upstream_3_0.upstream30 import (
 
 pytestmark = pytest.mark.slow
 
-#: experiment name -> rows in all_data.csv after run_integration_tests.sh (all jobs succeed)
+#: experiment name -> (fewest, most) rows in all_data.csv after run_integration_tests.sh
 INTEGRATION_EXPERIMENTS = {
-    "test_grid_search": 4,  # 2 x 2 grid
-    "test_hp_opt": 3,  # number_of_samples
-    "decorator_test": 4,  # grid_search_main_w_decorator.json imports grid_search.json
-    "test_grid_search_resume": 1,  # the job exits for resume once; its rerun reports
-    "test_hp_opt_resume": 3,
+    "test_grid_search": (4, 4),  # 2 x 2 grid of main_no_fail.py
+    "test_hp_opt": (3, 3),  # number_of_samples
+    # grid_search.json's grid with main_with_decorator.py, which fails 10% of the jobs on purpose
+    # (3.0 too: its run still exits 0 while one job succeeds)
+    "decorator_test": (1, 4),
+    "test_grid_search_resume": (1, 1),  # the job exits for resume once; its rerun reports
+    "test_hp_opt_resume": (3, 3),
 }
 
 
 def test_run_integration_tests_script(integration_run: ScriptRun) -> None:
     assert integration_run.result.returncode == 0, describe(integration_run.result)
-    for name, rows in INTEGRATION_EXPERIMENTS.items():
+    for name, (fewest, most) in INTEGRATION_EXPERIMENTS.items():
         data = read_table(integration_run.results / name / "all_data.csv")
-        assert len(data) == rows, name
+        assert fewest <= len(data) <= most, name
         assert data["_id"].is_unique, name
 
 
