@@ -22,6 +22,7 @@ def run_script(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_generate_report_subprocess(grid_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.pdf"
     result = run_script(str(grid_dir), str(out))
@@ -39,6 +40,7 @@ def test_generate_report_subprocess(grid_dir: Path, tmp_path: Path) -> None:
     assert "overwritten due to --force" in result.stderr
 
 
+@pytest.mark.slow
 def test_default_output_name(hpo_dir: Path) -> None:
     assert main([str(hpo_dir)]) == 0
     assert (hpo_dir / "result.pdf").is_file()
@@ -50,6 +52,7 @@ def test_bad_directories(tmp_path: Path) -> None:
     assert not (tmp_path / "r.pdf").exists()
 
 
+@pytest.mark.slow
 def test_metric_options(grid_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.pdf"
     assert main([str(grid_dir), str(out), "--metric", "accuracy", "--maximize"]) == 0
@@ -65,11 +68,13 @@ def test_usage_error_exit_code() -> None:
     assert "RESULTS_DIRECTORY" in result.stderr
 
 
+@pytest.mark.slow
 def test_png_dir(grid_dir: Path, tmp_path: Path) -> None:
     assert main([str(grid_dir), str(tmp_path / "r.pdf"), "--png-dir", str(tmp_path / "png")]) == 0
     assert (tmp_path / "png" / "job_timeline.png").is_file()
 
 
+@pytest.mark.slow
 def test_cluster_utils_report_takes_the_metric_options(grid_dir: Path, tmp_path: Path) -> None:
     """The report tells users to "pass --maximize"; `cluster-utils report` accepts it."""
     from cluster_utils.cli.main import main as cluster_utils_main

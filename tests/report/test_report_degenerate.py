@@ -36,6 +36,7 @@ def test_zero_successful_jobs(tmp_path: Path) -> None:
     assert "Summary statistics" not in text
 
 
+@pytest.mark.slow
 def test_one_successful_job(tmp_path: Path) -> None:
     exp = make_grid_experiment(tmp_path / "one", n_failed=17)
     text = _text(produce_grid_report(exp))
@@ -55,6 +56,7 @@ def test_single_parameter(tmp_path: Path) -> None:
     assert "pairs of parameters" not in text
 
 
+@pytest.mark.slow
 def test_non_numeric_metric_nan_and_categorical_params(tmp_path: Path) -> None:
     exp = make_grid_experiment(
         tmp_path / "odd",
@@ -73,6 +75,7 @@ def test_non_numeric_metric_nan_and_categorical_params(tmp_path: Path) -> None:
     assert "Mean loss for pairs of parameters" in text
 
 
+@pytest.mark.slow
 def test_many_distinct_values_are_binned(tmp_path: Path) -> None:
     exp = make_grid_experiment(
         tmp_path / "wide",
@@ -85,6 +88,7 @@ def test_many_distinct_values_are_binned(tmp_path: Path) -> None:
     assert "Distribution of loss per parameter value" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "missing",
     ["metadata.json", "settings.json", "jobs.csv", "failures.csv", "cluster_run.log", "jobs"],
@@ -99,6 +103,7 @@ def test_missing_files_are_reported(grid_dir: Path, tmp_path: Path, missing: str
     assert "Distribution of loss per parameter value" in text
 
 
+@pytest.mark.slow
 def test_nothing_but_all_data(grid_dir: Path, tmp_path: Path) -> None:
     for path in grid_dir.iterdir():
         if path.name != "all_data.csv":
@@ -109,6 +114,7 @@ def test_nothing_but_all_data(grid_dir: Path, tmp_path: Path) -> None:
     assert "Summary statistics" in text
 
 
+@pytest.mark.slow
 def test_timeline_falls_back_to_the_log(grid_dir: Path, tmp_path: Path) -> None:
     shutil.rmtree(grid_dir / "jobs")
     text = _text(produce_report(grid_dir, tmp_path / "r.pdf"))

@@ -22,6 +22,7 @@ GRID_TITLES = [
 ]
 
 
+@pytest.mark.slow
 def test_grid_report_pages_and_titles(grid_dir: Path) -> None:
     output = produce_grid_report(grid_dir)
     assert output == grid_dir / "grid_demo_report.pdf"  # 3.0's file name
@@ -40,6 +41,7 @@ def test_grid_report_pages_and_titles(grid_dir: Path) -> None:
     assert "CUDA out of memory" in text
 
 
+@pytest.mark.slow
 def test_grid_report_honours_maximize(grid_dir: Path, tmp_path: Path) -> None:
     output = produce_grid_report(grid_dir, tmp_path / "max.pdf", metric="accuracy", minimize=False)
     pages = pdf_pages(output)
@@ -57,6 +59,7 @@ def test_grid_report_honours_maximize(grid_dir: Path, tmp_path: Path) -> None:
     assert worst_value not in best_page
 
 
+@pytest.mark.slow
 def test_grid_report_minimize_from_settings(grid_dir: Path, tmp_path: Path) -> None:
     edit_json(grid_dir / "settings.json", lambda s: s.update(minimize=False, report_metric="loss"))
     text = "\n".join(pdf_pages(produce_grid_report(grid_dir, tmp_path / "r.pdf")))
@@ -69,10 +72,12 @@ def test_unknown_metric_is_an_error(grid_dir: Path, tmp_path: Path) -> None:
         produce_grid_report(grid_dir, tmp_path / "r.pdf", metric="nope")
 
 
+@pytest.mark.slow
 def test_produce_report_picks_grid(grid_dir: Path) -> None:
     assert produce_report(grid_dir).name == "grid_demo_report.pdf"
 
 
+@pytest.mark.slow
 def test_large_grid_caps_figures(tmp_path: Path) -> None:
     params = {f"fn_args.p{k}": [1, 2, 3] for k in range(5)}  # 243 jobs, 10 pairs, 5 params
     exp = pytest.importorskip("tests.report.experiment_builder").make_grid_experiment(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from report_helpers import edit_csv, pdf_pages, produce_hpo_report, produce_report
 
 from cluster_utils.report.analysis import parameter_importance, recommendations
@@ -21,6 +22,7 @@ HPO_TITLES = [
 ]
 
 
+@pytest.mark.slow
 def test_hpo_report_pages_and_titles(hpo_dir: Path) -> None:
     output = produce_hpo_report(hpo_dir)
     assert output == hpo_dir / "result.pdf"  # 3.0's file name
@@ -32,6 +34,7 @@ def test_hpo_report_pages_and_titles(hpo_dir: Path) -> None:
     assert "source: reduced_data.csv" in text
 
 
+@pytest.mark.slow
 def test_produce_report_picks_hpo(hpo_dir: Path) -> None:
     assert produce_report(hpo_dir).name == "result.pdf"
 
@@ -79,6 +82,7 @@ def test_importance_finds_the_relevant_parameter() -> None:
     assert result.set_index("param").loc["kind", "method"] == "eta"
 
 
+@pytest.mark.slow
 def test_hpo_without_iteration_and_reduced_data(hpo_dir: Path, tmp_path: Path) -> None:
     edit_csv(hpo_dir / "all_data.csv", lambda df: df.drop(columns=["_iteration"]))
     (hpo_dir / "reduced_data.csv").unlink()

@@ -8,11 +8,13 @@ import pytest
 from report_helpers import export_figures_png
 
 from cluster_utils.report import PNG_FIGURES
+from tests.helpers import REPO_ROOT
 from tests.report.experiment_builder import make_grid_experiment
 
-CAPTIONS = Path(__file__).resolve().parents[2] / "workflow" / "report"
+CAPTIONS = REPO_ROOT / "workflow" / "report"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["grid", "hpo"])
 def test_export_names_are_fixed(kind: str, grid_dir: Path, hpo_dir: Path, tmp_path: Path) -> None:
     exp = grid_dir if kind == "grid" else hpo_dir
@@ -23,6 +25,7 @@ def test_export_names_are_fixed(kind: str, grid_dir: Path, hpo_dir: Path, tmp_pa
         assert path.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 def test_unavailable_figures_still_get_a_png(tmp_path: Path) -> None:
     exp = make_grid_experiment(tmp_path / "one", hyperparams={"lr": [1, 2]}, n_failed=0)
     written = export_figures_png(exp, tmp_path / "png")

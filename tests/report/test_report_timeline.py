@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cluster_utils.report.timeline import timelines_from_states
 from cluster_utils.scripts.plot_job_timeline import JobStatus, main, parse_cluster_run_log
 
@@ -87,6 +89,7 @@ def test_script_saves_a_plot(sample_log: Path, tmp_path: Path) -> None:
     assert out.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_script_accepts_experiment_dir_and_fails_cleanly(grid_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "timeline.pdf"
     result = subprocess.run(
