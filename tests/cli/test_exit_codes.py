@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import COUNTING_SCRIPT, Experiment
+from tests.helpers import COUNTING_SCRIPT, Experiment
 
 pytestmark = pytest.mark.slow
 

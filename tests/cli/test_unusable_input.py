@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import COUNTING_SCRIPT, Experiment
+from tests.helpers import COUNTING_SCRIPT, Experiment
 
 
 def _one_line_error(result: subprocess.CompletedProcess) -> str:
@@ -69,6 +69,7 @@ def test_read_only_and_full_file_systems(experiment: Experiment) -> None:
         subprocess.run(["umount", str(mount)], check=True)
 
 
+@pytest.mark.slow
 def test_grid_and_optimization_never_share_a_directory(experiment: Experiment) -> None:
     experiment.write_script(COUNTING_SCRIPT)
     experiment.write_config([{"param": "x", "values": [1]}])
@@ -119,6 +120,7 @@ def test_nonsense_core_counts(experiment: Experiment, cores: str) -> None:
     assert not (experiment.workdir / "results").exists()
 
 
+@pytest.mark.slow
 def test_duplicate_values_run_each_setting_once(experiment: Experiment) -> None:
     experiment.write_script(COUNTING_SCRIPT)
     experiment.write_config([{"param": "x", "values": [1, 1, 1, 2]}])

@@ -9,9 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT, Experiment
+from tests.helpers import REPO_ROOT, Experiment
 
 #: Records its parameters in seen/<id>.json next to itself.
 RECORDING_SCRIPT = """\
@@ -33,6 +34,7 @@ USERS_KEYS = {
 }
 
 
+@pytest.mark.slow
 def test_unknown_keys_warn_and_the_grid_runs(experiment: Experiment) -> None:
     experiment.write_script(RECORDING_SCRIPT)
     experiment.write_config([{"param": "x", "values": [1, 2]}], **USERS_KEYS)
@@ -85,6 +87,7 @@ def test_a_reserved_hyperparameter_name_is_a_config_error(experiment: Experiment
     assert not (experiment.workdir / "seen").exists()
 
 
+@pytest.mark.slow
 def test_grid_jobs_receive_the_promised_params(experiment: Experiment) -> None:
     experiment.write_script(RECORDING_SCRIPT)
     (experiment.workdir / "defaults.json").write_text(
@@ -110,6 +113,7 @@ def test_grid_jobs_receive_the_promised_params(experiment: Experiment) -> None:
     assert sorted(experiment.all_data()["y"]) == [2, 4]
 
 
+@pytest.mark.slow
 def test_plain_snakemake_prints_each_warning_once(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
     checkout.mkdir()

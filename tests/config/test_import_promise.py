@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from cluster_utils.experiment.settings import load_experiment_settings, prepare_settings
 
@@ -63,6 +64,7 @@ def test_the_promise_becomes_an_import_of_fixed_params(tmp_path: Path, monkeypat
     assert raw["fixed_params"] == {"__import_promise__": ["a.json", "b.json"]}
 
 
+@pytest.mark.slow
 def test_rosenbrock_jobs_receive_the_promised_params(tmp_path: Path) -> None:
     """3.0's rosenbrock example, unchanged apart from local overrides, through ``optimize``."""
     checkout = _rosenbrock_checkout(tmp_path)

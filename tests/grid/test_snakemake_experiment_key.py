@@ -16,6 +16,8 @@ import yaml
 
 from tests.helpers import COUNTING_SCRIPT, REPO_ROOT, experiment_config
 
+pytestmark = pytest.mark.slow
+
 #: a grid in TOML that also uses __import__ (relative to the file) and a {...} value
 GRID_TOML = """
 __import__ = "base.yaml"
