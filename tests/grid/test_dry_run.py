@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import COUNTING_SCRIPT, REPO_ROOT, Experiment
+from tests.helpers import COUNTING_SCRIPT, REPO_ROOT, Experiment
 
 pytestmark = pytest.mark.slow
 

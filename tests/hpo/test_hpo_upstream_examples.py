@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hpo_helpers import UPSTREAM_BASIC, HpoRun
+
+from tests.hpo.hpo_helpers import UPSTREAM_BASIC, HpoRun
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = {
     "optimization_metaopt.json": "test_asynch_opt_metaopt",
