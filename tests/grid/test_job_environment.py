@@ -13,7 +13,7 @@ import git
 from cluster_utils.experiment.job_state import JobState
 from cluster_utils.experiment.launch_spec import build_launch_spec
 from cluster_utils.runner.process import job_argv
-from tests.conftest import REPO_ROOT, Experiment
+from tests.helpers import REPO_ROOT, Experiment
 
 ENV_SCRIPT = """
 import json, os, sys

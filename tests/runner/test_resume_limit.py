@@ -10,7 +10,7 @@ import yaml
 from cluster_utils.experiment.job_state import MAX_KEPT_ATTEMPTS, Attempt, JobState
 from cluster_utils.experiment.launch_spec import DEFAULT_MAX_RESUMES, build_launch_spec
 from cluster_utils.runner.resume import FIRST_RESUME_DELAY, MAX_RESUME_DELAY, resume_delay
-from tests.conftest import REPO_ROOT, Experiment
+from tests.helpers import REPO_ROOT, Experiment
 
 ALWAYS_RESUMES = """
 import os

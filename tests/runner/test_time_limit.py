@@ -6,7 +6,7 @@ import time
 
 from cluster_utils.experiment.job_state import EXCEEDED_REQUEST_TIME
 from snakemake_executor_plugin_cluster_utils_slurm._status import JobStatus, failure_reason
-from tests.conftest import Experiment
+from tests.helpers import Experiment
 
 SLOW_JOB = """
 import os, signal, time
