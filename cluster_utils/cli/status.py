@@ -10,8 +10,11 @@ from cluster_utils.base.job_protocol import read_progress
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.plan import planned_job_ids
+from cluster_utils.runner.liveness import runner_lost
 
 _COUNTED = (job_state.SUCCEEDED, job_state.FAILED, job_state.RUNNING, job_state.PENDING)
+#: shown, not stored: recorded as running, but its runner is gone (runner.liveness)
+LOST = "lost"
 
 
 def _job_ids(layout: ExperimentLayout) -> list[int]:
@@ -28,10 +31,11 @@ def _resumed(state: job_state.JobState) -> str:
 
 
 def _summary(layout: ExperimentLayout, total: int, counts: dict[str, int]) -> str:
-    stopped = counts.get(job_state.STOPPED_EARLY)
+    stopped, lost = counts.get(job_state.STOPPED_EARLY), counts.get(LOST)
     return (
         f"{layout.root}: {total} jobs: "
         + ", ".join(f"{counts.get(name, 0)} {name}" for name in _COUNTED)
+        + (f", {lost} lost" if lost else "")
         + (f", {stopped} stopped early" if stopped else "")
     )
 
@@ -57,6 +61,14 @@ def _print_running(layout: ExperimentLayout, states: list[job_state.JobState]) -
         )
 
 
+def _print_lost(states: list[job_state.JobState]) -> None:
+    for state in states:
+        print(
+            f"lost    job {state.id}: its runner (pid {state.runner_pid} on {state.hostname}) "
+            "is gone; the next run runs it again unless it finished"
+        )
+
+
 def _print_warnings(by_status: dict[str, list[job_state.JobState]]) -> None:
     for states in by_status.values():
         for state in states:
@@ -70,12 +82,14 @@ def print_status(results_dir: Path, *, show_all: bool = False) -> int:
     by_status: dict[str, list[job_state.JobState]] = {}
     for job_id in job_ids:
         state = job_state.load_state(layout, job_id)
-        by_status.setdefault(state.status, []).append(state)
+        shown = LOST if runner_lost(state) else state.status
+        by_status.setdefault(shown, []).append(state)
     print(_summary(layout, len(job_ids), {k: len(v) for k, v in by_status.items()}))
     if layout.abort_file.exists():
         print(f"aborted: {layout.abort_file.read_text().strip()}")
     _print_failed(layout, by_status.get(job_state.FAILED, []))
     _print_running(layout, by_status.get(job_state.RUNNING, []))
+    _print_lost(by_status.get(LOST, []))
     pending = by_status.get(job_state.PENDING, [])
     if pending:
         ids = ", ".join(str(s.id) for s in pending[:20]) + (" ..." if len(pending) > 20 else "")

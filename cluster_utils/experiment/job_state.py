@@ -54,6 +54,13 @@ class JobState:
     attempts_total: int = 0
     #: resumes since the job last ended otherwise (the max_resumes limit applies to these)
     resumes_in_a_row: int = 0
+    #: while it runs: the runner's pid (on ``hostname``), the job's pid (= its process group)
+    #: with its start time in clock ticks since boot (to tell it from a later process with the
+    #: same pid), and when the runner last said it is alive (unix time)
+    runner_pid: int | None = None
+    job_pid: int | None = None
+    job_start_ticks: int | None = None
+    heartbeat: float | None = None
 
     def add_attempt(self, attempt: Attempt) -> None:
         """Record a new attempt; only the last few are kept, so state.json stays small."""
@@ -89,9 +96,11 @@ def load_state(layout: ExperimentLayout, job_id: int) -> JobState:
         return JobState(id=job_id, reason=UNREADABLE_STATE)
 
 
-def save_state(layout: ExperimentLayout, state: JobState) -> None:
+def save_state(layout: ExperimentLayout, state: JobState, *, markers: bool = True) -> None:
+    """Write state.json; ``markers=False`` when the status did not change (a heartbeat)."""
     atomic_write_json(layout.state_file(state.id), state.to_json())
-    mark_status(layout, state.id, state.status)
+    if markers:
+        mark_status(layout, state.id, state.status)
 
 
 def mark_status(layout: ExperimentLayout, job_id: int, status: str) -> None:

@@ -95,6 +95,9 @@ def _run_script_in_child(
         os.dup2(devnull, 0)
         os.dup2(stdout, 1)
         os.dup2(stderr, 2)
+        # only stdio, as a new interpreter has: the runner's other files (the job's lock among
+        # them) must not stay open in a job that outlives its runner
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
         os.chdir(cwd)
         os.environ.clear()
         os.environ.update(env)

@@ -15,6 +15,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cluster_utils.base import constants, job_protocol
@@ -23,7 +24,9 @@ from cluster_utils.experiment.job_state import Attempt, JobState
 from cluster_utils.experiment.launch_spec import LaunchSpec
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.forked_job import can_fork
+from cluster_utils.runner.liveness import settle_lost_run
 from cluster_utils.runner.process import AttemptRunner, Interrupted, job_argv, job_environment
+from cluster_utils.runner.process_group import start_ticks
 from cluster_utils.runner.resume import resume_delay, scheduler_resume_exit_code
 from cluster_utils.runner.time_limit import exceeded_reason, time_limit_seconds
 
@@ -153,6 +156,8 @@ class JobRunner:
 
     def _run_locked(self) -> int:
         state = job_state.load_state(self.layout, self.job_id)
+        if state.status == job_state.RUNNING:  # we hold the lock: its runner died
+            settle_lost_run(self.layout, state)
         not_started = self._exit_without_running(state)
         if not_started is not None:
             return not_started
@@ -169,6 +174,8 @@ class JobRunner:
             return self._run_attempts(state, spec, runner, run_started)
         except Interrupted as interrupted:
             return self._interrupted(state, runner, interrupted)
+        finally:
+            runner.close()
 
     def _exit_without_running(self, state: JobState) -> int | None:
         """The exit code when the job must not run (finished before, run aborted), else None."""
@@ -198,7 +205,7 @@ class JobRunner:
     def _run_pre_job_script(self, state: JobState, script: str, runner: AttemptRunner) -> None:
         """Run environment_setup.pre_job_script. As in 3.0 (a bash job script without ``set -e``)
         its failure is a warning: recorded in state.json, stderr.log and cluster_run.log."""
-        code = runner.run([script])
+        code = runner.run([script], keep_leftovers=True)
         if code == 0:
             return
         warning = (
@@ -220,7 +227,7 @@ class JobRunner:
             return self._fail(state, str(error), None)
         while True:
             attempt = self._start_attempt(state)
-            code = runner.run(argv, fork=fork, time_limit=limit)
+            code = runner.run(argv, fork=fork, time_limit=limit, watch=self._heartbeat(state))
             attempt.end = time.time()
             attempt.return_code = code
             if runner.stop_signal is not None:
@@ -243,9 +250,22 @@ class JobRunner:
         state.status = job_state.RUNNING
         state.hostname = hostname
         state.scheduler_job_id = scheduler_job_id()
-        job_state.save_state(self.layout, state)
+        state.runner_pid = os.getpid()
         self._log(f"Job {self.job_id} started on hostname {hostname}")
-        return attempt
+        return attempt  # saved once the script runs (_heartbeat)
+
+    def _heartbeat(self, state: JobState) -> Callable[[int], None]:
+        """Record in state.json that the job runs (its pid) and, later, that its runner lives."""
+
+        def beat(pid: int) -> None:
+            state.heartbeat = time.time()
+            if state.job_pid == pid:
+                job_state.save_state(self.layout, state, markers=False)
+                return
+            state.job_pid, state.job_start_ticks = pid, start_ticks(pid)
+            job_state.save_state(self.layout, state)
+
+        return beat
 
     def _resume(self, state: JobState, attempt: Attempt, max_resumes: int) -> int | None:
         """Record a resume request. None: run the script again here; else the runner's exit

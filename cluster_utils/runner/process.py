@@ -9,12 +9,14 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cluster_utils.base import job_protocol
 from cluster_utils.experiment.launch_spec import LaunchSpec
 from cluster_utils.runner.driver_watch import process_alive, watched_driver_pid
 from cluster_utils.runner.forked_job import ForkedJob, start_forked
+from cluster_utils.runner.process_group import end_group
 from cluster_utils.runner.time_limit import TimeLimit
 
 #: signals passed on to the job script (USR1 is Slurm's "timeout is near" signal)
@@ -22,6 +24,8 @@ FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR
 #: signals after which the runner stops the job and gives up
 STOPPING_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 KILL_GRACE_SECONDS = 5.0
+#: how often a running job's state.json records that its runner is alive
+HEARTBEAT_SECONDS = 60.0
 
 
 class Interrupted(Exception):
@@ -71,6 +75,8 @@ class AttemptRunner:
         self.stderr = stderr
         self._child: subprocess.Popen[bytes] | ForkedJob | None = None
         self._limit: TimeLimit | None = None
+        self._watch: Callable[[int], None] | None = None
+        self._kept_groups: list[int] = []
         self._stop_signal: int | None = None
         self._driver_pid = watched_driver_pid()
         for signum in FORWARDED_SIGNALS:
@@ -84,27 +90,60 @@ class AttemptRunner:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signum)
 
-    def run(self, argv: list[str], *, fork: bool = False, time_limit: float | None = None) -> int:
-        """Run ``argv``; with ``fork`` (a Python script under this interpreter, see
-        forked_job.can_fork) in a forked copy of this process instead of a new interpreter.
-        With ``time_limit`` (seconds) it is stopped at that limit (see time_limit.py)."""
+    def run(
+        self,
+        argv: list[str],
+        *,
+        fork: bool = False,
+        time_limit: float | None = None,
+        watch: Callable[[int], None] | None = None,
+        keep_leftovers: bool = False,
+    ) -> int:
+        """Run ``argv`` in its own process group and return its exit code.
+
+        ``fork``: a Python script under this interpreter (forked_job.can_fork) runs in a forked
+        copy of this process. ``time_limit`` (seconds): stopped at that limit (time_limit.py).
+        ``watch(pid)`` is called once the process runs and every HEARTBEAT_SECONDS after.
+        What the process leaves running in its group is stopped when it exits, or with
+        ``keep_leftovers`` by :meth:`close` (a pre_job_script's helpers live as long as the job).
+        """
         if self._stop_signal is not None:
             raise Interrupted(self._stop_signal)
         self._limit = (
             TimeLimit(time_limit, self.spec.timeout_signal_seconds) if time_limit else None
         )
+        self._watch = watch
         with open(self.stdout, "ab") as out, open(self.stderr, "ab") as err:
-            if fork:
-                self._child = start_forked(
-                    argv[1], argv[2], self.spec.cwd, self.env, out.fileno(), err.fileno()
-                )
-                return self._wait_with_timeout_signal()
             try:
-                self._child = self._start(argv, out.fileno(), err.fileno())
+                self._child = self._start_child(argv, fork, out.fileno(), err.fileno())
             except OSError as error:
                 err.write(f"cluster_utils: cannot start {argv[0]!r}: {error}\n".encode())
                 return 126 if isinstance(error, PermissionError) else 127
-            return self._wait_with_timeout_signal()
+        if watch is not None:
+            watch(self._child.pid)
+        code = self._wait_with_timeout_signal()
+        if keep_leftovers:
+            self._kept_groups.append(self._child.pid)
+        else:
+            self._end_leftovers(self._child.pid)
+        return code
+
+    def close(self) -> None:
+        """Stop what the processes run with ``keep_leftovers`` left running."""
+        while self._kept_groups:
+            self._end_leftovers(self._kept_groups.pop())
+
+    def _end_leftovers(self, pgid: int) -> None:
+        left = end_group(pgid)
+        if left:
+            self.note(f"stopped {left} process(es) left running in the job's process group")
+
+    def _start_child(
+        self, argv: list[str], fork: bool, out: int, err: int
+    ) -> subprocess.Popen[bytes] | ForkedJob:
+        if fork:
+            return start_forked(argv[1], argv[2], self.spec.cwd, self.env, out, err)
+        return self._start(argv, out, err)
 
     def _start(self, argv: list[str], out: int, err: int) -> subprocess.Popen[bytes]:
         """Start ``argv`` in its own process group. A file without a ``#!`` line (ENOEXEC) runs
@@ -182,6 +221,7 @@ class AttemptRunner:
         child = self._child
         assert child is not None
         deadline: float | None = None
+        next_beat = time.monotonic() + HEARTBEAT_SECONDS
         while True:
             tick = 0.2 if self._limit is None else min(0.2, self._limit.seconds_to_next_event())
             try:
@@ -190,6 +230,9 @@ class AttemptRunner:
                 pass
             self._check_stop_conditions()
             self._check_time_limit(child.pid)
+            if self._watch is not None and time.monotonic() >= next_beat:
+                self._watch(child.pid)
+                next_beat = time.monotonic() + HEARTBEAT_SECONDS
             if self._stop_signal is not None or self.timed_out:
                 if deadline is None:
                     deadline = time.monotonic() + KILL_GRACE_SECONDS
