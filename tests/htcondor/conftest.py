@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO_ROOT
+
 SCRIPTS = REPO_ROOT / "scripts"
 DATA = Path(__file__).resolve().parent / "data"
 

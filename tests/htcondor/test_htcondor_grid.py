@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
-import yaml
 
 from cluster_utils.backends import get_backend
-from tests.htcondor.conftest import REPO_ROOT, write_test_profile
+from tests.helpers import REPO_ROOT, write_config
+from tests.htcondor.conftest import write_test_profile
 
 if TYPE_CHECKING:
     from tests.htcondor.conftest import Pool
@@ -88,18 +88,11 @@ def write_grid(workdir: Path, name: str, modes: list[str], **settings: Any) -> P
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "job.py").write_text(JOB_SCRIPT)
     config = {
-        "optimization_procedure_name": name,
-        "results_dir": "results",
-        "script_relative_path": "job.py",
-        "run_in_working_dir": True,
-        "environment_setup": {},
         "cluster_requirements": dict(BASE_REQUIREMENTS),
         "hyperparam_list": [{"param": "mode", "values": modes}],
         **settings,
     }
-    path = workdir / "grid.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
+    return write_config(workdir / "grid.yaml", name, **config)
 
 
 def cli(*args: str) -> list[str]:

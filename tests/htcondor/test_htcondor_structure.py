@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO_ROOT
+
 BACKENDS = REPO_ROOT / "cluster_utils" / "backends"
 HTCONDOR_BACKEND = BACKENDS / "htcondor"
 #: where code that must go through get_backend lives (tests of a backend may import it directly)

@@ -19,6 +19,7 @@ import pytest
 
 from cluster_utils.backends import get_backend
 from cluster_utils.backends.htcondor import job_wrapper
+from tests.helpers import REPO_ROOT
 
 backend = get_backend("htcondor")
 htcondor = pytest.importorskip("htcondor", reason="needs the htcondor bindings (htcondor<25)")
@@ -513,7 +514,7 @@ def test_wrapper_runs_as_module(tmp_path: Path) -> None:
         text=True,
         check=False,
         env={"_CONDOR_SCRATCH_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=REPO_ROOT,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "hi\n"

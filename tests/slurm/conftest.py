@@ -15,11 +15,11 @@ import os
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO_ROOT
+
 START_SCRIPT = REPO_ROOT / "scripts" / "slurm-localhost.sh"
 
 

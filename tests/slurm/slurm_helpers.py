@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import write_config
 
 #: short polling for tests (the profile's values suit real clusters)
 FAST_POLLING = [
@@ -65,18 +63,11 @@ def write_grid(
     workdir: Path, name: str, script: str, hyperparam_list: list[dict[str, Any]], **settings: Any
 ) -> Path:
     config = {
-        "optimization_procedure_name": name,
-        "results_dir": "results",
-        "script_relative_path": script,
-        "run_in_working_dir": True,
-        "environment_setup": {},
         "cluster_requirements": {"request_cpus": 1, "memory_in_mb": 200, "request_time": "5"},
         "hyperparam_list": hyperparam_list,
         **settings,
     }
-    path = workdir / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
+    return write_config(workdir / f"{name}.yaml", name, script=script, **config)
 
 
 def cli_command(config: Path, *snakemake_args: str) -> list[str]:

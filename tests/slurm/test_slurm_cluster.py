@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.slurm.slurm_helpers import FAST_POLLING, REPO_ROOT, executor_counts, run_uuid, sacct
+from tests.helpers import REPO_ROOT
+from tests.slurm.slurm_helpers import FAST_POLLING, executor_counts, run_uuid, sacct
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
 

@@ -20,10 +20,10 @@ import pytest
 import yaml
 
 from snakemake_executor_plugin_cluster_utils_slurm import _status
+from tests.helpers import REPO_ROOT
 from tests.slurm.slurm_helpers import (
     FAST_POLLING,
     LIFECYCLE_SCRIPT,
-    REPO_ROOT,
     GridRun,
     cli_command,
     executor_counts,
