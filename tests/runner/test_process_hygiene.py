@@ -15,6 +15,8 @@ import pytest
 
 from tests.helpers import Experiment
 
+pytestmark = pytest.mark.slow
+
 LEAVES_A_CHILD = """
 import json, os, subprocess
 from cluster_utils import initialize_job, finalize_job

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
 import yaml
 
 from cluster_utils.experiment.job_state import MAX_KEPT_ATTEMPTS, Attempt, JobState
@@ -22,6 +23,7 @@ exit_for_resume()
 """
 
 
+@pytest.mark.slow
 def test_a_job_that_always_resumes_fails_after_max_resumes(experiment: Experiment) -> None:
     experiment.write_script(ALWAYS_RESUMES)
     experiment.write_config([{"param": "x", "values": [1]}], max_resumes=6)
@@ -42,6 +44,7 @@ def test_a_job_that_always_resumes_fails_after_max_resumes(experiment: Experimen
     assert state["resumes_in_a_row"] == 0  # running the command again starts a new series
 
 
+@pytest.mark.slow
 def test_max_resumes_zero_allows_none(experiment: Experiment) -> None:
     experiment.write_script(ALWAYS_RESUMES)
     experiment.write_config([{"param": "x", "values": [1]}], max_resumes=0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from cluster_utils.experiment.job_state import EXCEEDED_REQUEST_TIME
 from snakemake_executor_plugin_cluster_utils_slurm._status import JobStatus, failure_reason
 from tests.helpers import Experiment
@@ -25,6 +27,7 @@ finalize_job({"y": 1}, params)
 """
 
 
+@pytest.mark.slow
 def test_job_gets_the_signal_and_is_stopped_at_request_time(experiment: Experiment) -> None:
     experiment.write_script(SLOW_JOB)
     experiment.write_config(
@@ -44,6 +47,7 @@ def test_job_gets_the_signal_and_is_stopped_at_request_time(experiment: Experime
     assert 1.5 < usr1_after < 2.9
 
 
+@pytest.mark.slow
 def test_job_within_request_time_is_not_disturbed(experiment: Experiment) -> None:
     experiment.write_script(SLOW_JOB)
     experiment.write_config(
