@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "cluster_utils"
+from tests.helpers import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "cluster_utils"
 
 #: each part and the parts it may import (docs/architecture.md)
 ALLOWED: dict[str, set[str]] = {
