@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-# Still importable from here for tests written before tests/helpers.py; import from tests.helpers.
-from tests.helpers import COUNTING_SCRIPT, REPO_ROOT, Experiment  # noqa: F401
+from tests.helpers import Experiment
 
 
 @pytest.fixture

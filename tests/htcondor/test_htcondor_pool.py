@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 if TYPE_CHECKING:
-    from conftest import Pool
+    from tests.htcondor.conftest import Pool
 
 pytestmark = pytest.mark.htcondor
 
