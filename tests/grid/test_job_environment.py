@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,16 +54,16 @@ def test_variables_pre_job_script_and_absolute_interpreter(experiment: Experimen
     assert "pre job script sees hello $x" in stdout
 
 
-#: cluster_utils 3.0's examples/basic/pre_job_script.sh, byte for byte: no ``#!`` line
-PRE_JOB_SCRIPT_3_0 = 'echo "Executed pre job script"\n'
+#: cluster_utils 3.0's own examples/basic/pre_job_script.sh, unchanged: it has no ``#!`` line
+PRE_JOB_SCRIPT_3_0 = REPO_ROOT / "tests/upstream_3_0/sdist/examples/basic/pre_job_script.sh"
 
 
 def test_pre_job_script_without_shebang_runs_through_bash(experiment: Experiment) -> None:
+    assert not PRE_JOB_SCRIPT_3_0.read_text().startswith("#!")
     experiment.write_script(ENV_SCRIPT)
     pre = experiment.workdir / "examples" / "basic" / "pre_job_script.sh"
     pre.parent.mkdir(parents=True)
-    pre.write_text(PRE_JOB_SCRIPT_3_0)
-    pre.chmod(0o775)
+    shutil.copy2(PRE_JOB_SCRIPT_3_0, pre)
     experiment.write_config(
         [{"param": "x", "values": [1]}],
         environment_setup={"pre_job_script": "examples/basic/pre_job_script.sh"},
