@@ -19,7 +19,11 @@ Executor and adds, per job (the backend ``get_backend("htcondor")``, package
 - unmatched jobs: a job idle for ``--cluster-utils-htcondor-unmatched-timeout`` seconds that no
   machine of the pool could ever match (checked against the slot ads at full capacity) is removed
   and reported as failed, with its requirements, instead of waiting forever (:mod:`._unmatched`,
-  with the requirements-clause reader :mod:`._clauses`).
+  with the requirements-clause reader :mod:`._clauses`);
+- a killed driver: its jobs stay in the pool, and the same command again adopts the ones still
+  in the queue instead of submitting them twice (runner jobs carry ``ClusterUtilsExperiment`` /
+  ``ClusterUtilsJobId`` in their job ads; :mod:`._adopt`); a job failed for being held too long
+  is removed from the queue.
 
 The plugin's submission code is reused through two of its methods: ``run_job`` (wrapped) and
 ``_log_resource_requests`` (called with the final submit dict just before submission), so the

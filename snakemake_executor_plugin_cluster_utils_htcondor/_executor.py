@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import subprocess
 import sys
@@ -11,19 +12,22 @@ import uuid
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass, field
 from os import makedirs
-from os.path import join
+from os.path import join, realpath
+from pathlib import Path
 from typing import Any
 
 import snakemake_executor_plugin_htcondor as _htcondor_plugin
 from snakemake_executor_plugin_htcondor import ExecutorSettings as _HTCondorSettings
+from snakemake_executor_plugin_htcondor import JobState, JobStatus
 from snakemake_executor_plugin_htcondor import common_settings as _htcondor_common_settings
 from snakemake_interface_common.exceptions import WorkflowError
 from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
+from snakemake_interface_executor_plugins.utils import format_cli_arg
 
 from cluster_utils.backends import get_backend
 
-from . import _failures, _unmatched
+from . import _adopt, _failures, _unmatched
 
 backend = get_backend("htcondor")
 
@@ -68,6 +72,14 @@ class Executor(_htcondor_plugin.Executor):
         self._bid_timeout = int(settings.submit_bid_timeout or 15)
         self._warned_no_wrapper = False
         self._override_warnings = backend.OverrideWarnings(self.logger.warning)
+        # the driver that started this Snakemake; when it is gone, cancel_jobs removes nothing
+        self._parent_pid = os.getppid()
+        self._earlier_runs = _adopt.EarlierRuns()
+        self._queue_unknown_warned = False
+        #: adopted HTCondor jobs (ClusterIds); those writing to another event log than ours
+        self._adopted: set[int] = set()
+        self._adopted_elsewhere: set[int] = set()
+        self._already_finished = 0
         if self._bid_command:
             self.logger.info(
                 f"cluster_utils: jobs with a bid are submitted with {self._bid_command} <bid>"
@@ -81,6 +93,8 @@ class Executor(_htcondor_plugin.Executor):
     # --- submission ---------------------------------------------------------------------------
 
     def run_job(self, job: JobExecutorInterface) -> None:
+        if self._adopt(job):
+            return
         self._job_in_submission = job
         bid = job.resources.get(f"classad_{backend.BID_ATTRIBUTE}")
         try:
@@ -99,8 +113,21 @@ class Executor(_htcondor_plugin.Executor):
             self._add_cluster_utils_commands(job, submit_dict)
         super()._log_resource_requests(submit_dict)
 
+    def get_job_args(self, job: JobExecutorInterface) -> str:
+        # Snakemake's jobs wait for the driver's temporary directory (.snakemake/tmp.*) to show
+        # up; the driver deletes it when it ends, even when killed, so a job that started after
+        # its driver was gone ended at once with exit code 0 without running. Our jobs keep
+        # nothing there: they wait only for their input files.
+        args = super().get_job_args(job)
+        waits = list(job.get_wait_for_files())
+        with_tmpdir = format_cli_arg("--wait-for-files", [self.tmpdir, *waits])
+        return args.replace(with_tmpdir, format_cli_arg("--wait-for-files", waits))
+
     def _add_cluster_utils_commands(self, job: JobExecutorInterface, submit_dict: dict) -> None:
         resources = {key: job.resources.get(key) for key in job.resources.keys()}  # noqa: SIM118
+        runner_job = _failures.runner_job(job)
+        if runner_job is not None:  # so that a rerun finds it (_adopt)
+            submit_dict.update(_adopt.submit_attributes(*runner_job))
         args = str(submit_dict.get("arguments", ""))
         wrapped = submit_dict.get("executable") == sys.executable and args.startswith(
             "-m snakemake "
@@ -129,6 +156,81 @@ class Executor(_htcondor_plugin.Executor):
         finally:
             _htcondor_plugin.htcondor = real
 
+    # --- jobs that earlier runs left in the pool (_adopt) -------------------------------------
+
+    def _adopt(self, job: JobExecutorInterface) -> bool:
+        """Register the job under what an earlier run left (an HTCondor job still in the queue,
+        or a finished state.json) instead of submitting it; False: submit it."""
+        runner_job = _failures.runner_job(job)
+        if runner_job is None:
+            return False
+        experiment, job_id = runner_job
+        try:
+            adoption = self._earlier_runs.adoption(experiment, job_id)
+        except LookupError as exc:
+            if not self._queue_unknown_warned:
+                self._queue_unknown_warned = True
+                self.logger.warning(
+                    f"cluster_utils: {exc}; jobs not known to have finished are submitted again"
+                )
+            return False
+        if adoption is None:
+            return False
+        queued = adoption.queued
+        if queued is None or _adopt.finished_before(experiment, job_id):
+            _touch_outputs(job)  # the runner wrote the done marker; Snakemake removed it
+        if queued is None:
+            self._already_finished += 1
+            self.logger.info(
+                f"cluster_utils: job {job_id} already finished (its state.json says so); "
+                "not submitted again"
+            )
+            external_id: int | str = _adopt.finished_id(job_id)
+        else:
+            for duplicate in adoption.duplicates:
+                self._remove(
+                    duplicate.cluster_id,
+                    f"cluster_utils: duplicate of HTCondor job {queued.cluster_id} (job {job_id})",
+                )
+            self._adopted.add(queued.cluster_id)
+            if queued.user_log != realpath(self._unified_log_file):
+                self._adopted_elsewhere.add(queued.cluster_id)
+            self.logger.info(
+                f"cluster_utils: job {job_id} adopted from an earlier run, still in the pool as "
+                f"HTCondor job {queued.cluster_id} ({queued.status_name}); not submitted again"
+            )
+            external_id = queued.cluster_id
+        self.report_job_submission(SubmittedJobInfo(job=job, external_jobid=external_id))
+        return True
+
+    def _try_read_job_log(self, cluster_id: int) -> JobState | None:
+        if cluster_id in self._adopted_elsewhere:
+            # an adopted job writing to another run's event log: ask the schedd and its history
+            self._log_missing_counts[cluster_id] = self._log_missing_threshold
+            return None
+        return super()._try_read_job_log(cluster_id)
+
+    def cancel_jobs(self, active_jobs: list[SubmittedJobInfo]) -> None:
+        active_jobs = [j for j in active_jobs if not _adopt.is_finished_id(j.external_jobid)]
+        if os.getppid() != self._parent_pid:
+            # kill -9 of the driver (Snakemake got SIGINT as its parent died): not a request to
+            # stop the jobs; they finish, and the same command again adopts them (_adopt)
+            self.logger.warning(
+                f"cluster_utils: the process that started this run is gone; its "
+                f"{len(active_jobs)} HTCondor jobs keep running, and running the same command "
+                "again adopts them"
+            )
+            active_jobs = []
+        super().cancel_jobs(active_jobs)
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        if self._adopted or self._already_finished:
+            self.logger.info(
+                f"cluster_utils: jobs of earlier runs: {len(self._adopted)} adopted (still in the "
+                f"pool), {self._already_finished} already finished; none of them submitted again"
+            )
+
     # --- failures -----------------------------------------------------------------------------
 
     def report_job_error(self, job_info: SubmittedJobInfo, msg: str | None = None, **kwargs: Any):
@@ -147,6 +249,10 @@ class Executor(_htcondor_plugin.Executor):
         # and the run hangs once jobs are submitted. Nothing to do without jobs anyway.
         if not active_jobs:
             return
+        for job_info in active_jobs:
+            if _adopt.is_finished_id(job_info.external_jobid):
+                self.report_job_success(job_info)  # already finished (_adopt)
+        active_jobs = [j for j in active_jobs if not _adopt.is_finished_id(j.external_jobid)]
         unmatched = self._find_unmatched(active_jobs)
         remaining = []
         for job_info in active_jobs:
@@ -163,6 +269,15 @@ class Executor(_htcondor_plugin.Executor):
             )
         async for job_info in super().check_active_jobs(remaining):
             yield job_info
+
+    def _report_and_resolve_job_state(
+        self, current_job: SubmittedJobInfo, job_state: JobState
+    ) -> SubmittedJobInfo | None:
+        result = super()._report_and_resolve_job_state(current_job, job_state)
+        if result is None and job_state.status == JobStatus.HELD:
+            # failed after held-timeout: out of the queue, so that no rerun adopts it
+            self._remove(current_job.external_jobid, "cluster_utils: held longer than held-timeout")
+        return result
 
     def _find_unmatched(self, active_jobs: list[SubmittedJobInfo]) -> dict[int, str]:
         if self._unmatched_timeout <= 0 or not active_jobs:
@@ -190,6 +305,13 @@ class Executor(_htcondor_plugin.Executor):
             )
         except (OSError, subprocess.SubprocessError) as exc:
             self.logger.warning(f"cluster_utils: removing HTCondor job {cluster_id} failed: {exc}")
+
+
+def _touch_outputs(job: JobExecutorInterface) -> None:
+    for output in job.output:
+        path = Path(str(output))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
 
 
 # --- condor_submit_bid ---------------------------------------------------------------------------
