@@ -6,8 +6,8 @@ reruns and grid edits, and new settings get fresh ids.
 
 The map lives in ``.cluster_utils/job_ids.json``; each grid job also records its own hash in
 ``jobs/<id>/job_hash``. When the map is missing or unreadable it is rebuilt from those files, and
-an id is never handed out while a job directory or a working directory of that id exists, so a
-new setting can never inherit another setting's results.
+an id is never handed out while a job directory of that id exists, so a new setting can never
+inherit another setting's record or results.
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ def _ids_in(directory: os.PathLike[str]) -> set[int]:
 
 
 def ids_in_use(layout: ExperimentLayout) -> set[int]:
-    """Ids that have a job directory or a working directory (whatever the registry says)."""
-    return _ids_in(layout.jobs_dir) | _ids_in(layout.working_directories)
+    """Ids that have a job directory (whatever the registry says). A working directory alone is
+    not a claim: 3.0's load_existing_results adopts foreign results by their directory's id."""
+    return _ids_in(layout.jobs_dir)
 
 
 def _rebuilt_registry(layout: ExperimentLayout) -> dict[str, int]:
