@@ -5,20 +5,29 @@ As in smart_settings (3.0): a string such as ``"{fn_args.u < 0.2}"``, ``"{pairs[
 the top-level settings (nested dicts with attribute access), ``$VAR`` environment variables and
 ``__timestamp__``; the result is then turned into a Python literal where possible, else kept as a
 string. A field that is the whole string keeps the value's type. Values referring to other
-dynamic values are evaluated after them. Settings files are trusted like code; never pass
-command-line text through here. ``{{`` and ``}}`` give literal braces.
+dynamic values are evaluated after them. ``{{`` and ``}}`` give literal braces.
+
+Unlike 3.0 the expressions are restricted (:mod:`.expressions`: no imports, no dunders, no
+attributes except of the settings, calls only to a few pure functions); anything else is a
+:class:`SettingsError` naming the value, whether the pass is strict or not. Never pass
+command-line text through here as settings: escape it first (:func:`.templates.escape_strings`).
 """
 
 from __future__ import annotations
 
-import builtins
-import contextlib
 import copy
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 
+from .expressions import (
+    ENV_MAPPING_NAME,
+    TIMESTAMP_NAME,
+    AttributeNamespace,
+    ForbiddenExpression,
+    evaluate_expression,
+)
 from .settings_error import SettingsError
-from .templates import ENV_MAPPING_NAME, Field, Template, escape_braces, has_fields, parse_template
+from .templates import Field, Template, escape_braces, has_fields, parse_template
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,25 +41,34 @@ def evaluate_dynamic(
     *,
     strict: bool = True,
     keep_escapes: bool | None = None,
+    per_job: Collection[str] = (),
     timestamp: str | None = None,
 ) -> dict[str, Any]:
     """A copy of ``settings`` with every dynamic string evaluated.
 
     ``strict=True``: a value that cannot be evaluated (unknown name, missing environment
-    variable, error, circular reference) raises :class:`SettingsError` naming its key.
+    variable, error, circular reference) raises :class:`SettingsError` naming its key. A value
+    using a forbidden construct raises it in either mode.
     ``strict=False``: such values (and the values depending on them) are left unchanged, so that
     they can be evaluated later against more settings (e.g. a fixed param referring to a grid
     value). ``keep_escapes`` (default: ``not strict``) keeps literal braces escaped as ``{{``/``}}``
     in string results, so that a later pass over the result gives the same final value; pass
-    ``False`` for a lenient final pass. ``timestamp`` is ``__timestamp__`` (default: now).
+    ``False`` for a lenient final pass. ``per_job`` names top-level keys that a later pass
+    evaluates again (a config's ``fixed_params``): they keep escapes whatever ``keep_escapes``
+    says. ``timestamp`` is ``__timestamp__`` (default: now).
     """
     if keep_escapes is None:
         keep_escapes = not strict
+    keep = frozenset(per_job)
+
+    def keeps(path: Path) -> bool:
+        return keep_escapes or path[0] in keep
+
     root = _plain_copy(settings)
     templates = {
         path: (text, parts)
         for path, text, parts in _find_templates(root, ())
-        if not keep_escapes or has_fields(parts)
+        if not keeps(path) or has_fields(parts)
     }
     if not templates:
         return root
@@ -59,27 +77,40 @@ def evaluate_dynamic(
 
         timestamp = datetime.now().strftime("%H:%M:%S-%d%h%y")
     context = _Context(root, set(templates), timestamp)
+    _evaluate_all(context, templates, strict, keeps)
+    if templates and strict:
+        names = ", ".join(f"'{display_path(path)}'" for path in templates)
+        raise SettingsError(f"cannot evaluate {names}: circular references between dynamic values")
+    return root
+
+
+def _evaluate_all(
+    context: _Context,
+    templates: dict[Path, tuple[str, Template]],
+    strict: bool,
+    keeps: Callable[[Path], bool],
+) -> None:
+    """Evaluate ``templates`` into ``context.root``, each after the values it refers to; what is
+    left in ``templates`` refers to itself (circular references)."""
     progress = True
     while templates and progress:
         progress = False
         for path, (text, parts) in list(templates.items()):
             try:
-                value = context.evaluate(parts, keep_escapes)
+                value = context.evaluate(parts, keeps(path))
             except _Pending:
                 continue
+            except ForbiddenExpression as error:
+                raise SettingsError(_forbidden_message(path, text, error)) from None
             except Exception as error:
                 if strict:
                     raise SettingsError(_failure_message(path, text, error)) from None
                 context.unresolved.add(path)
             else:
-                _set_at(root, path, value)
+                _set_at(context.root, path, value)
             context.pending.discard(path)
             del templates[path]
             progress = True
-    if templates and strict:
-        names = ", ".join(f"'{display_path(path)}'" for path in templates)
-        raise SettingsError(f"cannot evaluate {names}: circular references between dynamic values")
-    return root
 
 
 def _plain_copy(value: Any) -> Any:
@@ -107,6 +138,10 @@ def _failure_message(path: Path, text: str, error: Exception) -> str:
     return f"cannot evaluate dynamic value '{display_path(path)}' = {text!r}: {reason}"
 
 
+def _forbidden_message(path: Path, text: str, error: ForbiddenExpression) -> str:
+    return f"dynamic value '{display_path(path)}' = {text!r} is not allowed: {error}"
+
+
 def _find_templates(node: Any, path: Path) -> Iterator[tuple[Path, str, Template]]:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -115,7 +150,10 @@ def _find_templates(node: Any, path: Path) -> Iterator[tuple[Path, str, Template
         for index, value in enumerate(node):
             yield from _find_templates(value, (*path, index))
     elif isinstance(node, str):
-        parts = parse_template(node)
+        try:
+            parts = parse_template(node)
+        except ForbiddenExpression as error:
+            raise SettingsError(_forbidden_message(path, node, error)) from None
         if parts is not None:
             yield path, node, parts
 
@@ -162,63 +200,39 @@ class _Context:
             return _View(self, node, path)
         return node
 
+    def lookup(self, name: str) -> Any:
+        """The value of a name in an expression (raises ``NameError`` if there is none)."""
+        if name == TIMESTAMP_NAME:
+            return self.timestamp
+        if name == ENV_MAPPING_NAME:
+            return self.environment
+        if name in self.root:
+            return self.child(self.root[name], (name,))
+        raise NameError(f"name '{name}' is not defined", name=name)
+
     def evaluate(self, parts: Template, keep_escapes: bool) -> Any:
         if not has_fields(parts):
             return "".join(part for part in parts if isinstance(part, str))
-        names = _Names(self)
-        namespace: dict[str, Any] = {"__builtins__": builtins, ENV_MAPPING_NAME: self.environment}
-        namespace["__timestamp__"] = self.timestamp
-        for key, value in self.root.items():
-            if isinstance(key, str) and key.isidentifier():
-                with contextlib.suppress(_Pending, _Unresolvable):
-                    namespace[key] = self.child(value, (key,))
         field = parts[0]
         if len(parts) == 1 and isinstance(field, Field) and not field.conversion and not field.spec:
-            value = _settle(self._value(field, namespace, names))
+            value = _settle(evaluate_expression(field.tree, self.lookup))
             return escape_braces(value) if keep_escapes and isinstance(value, str) else value
-        pieces = [
-            part if isinstance(part, str) else self._format(part, namespace, names)
-            for part in parts
-        ]
+        pieces = [part if isinstance(part, str) else self._format(part) for part in parts]
         value = _literal_or_string("".join(pieces))
         if keep_escapes and isinstance(value, str):
             return "".join(escape_braces(piece) for piece in pieces)
         return value
 
-    def _value(self, field: Field, namespace: dict[str, Any], names: _Names) -> Any:
-        try:
-            return eval(field.code, namespace, names)  # config files are trusted like code
-        except NameError as error:
-            if error.name in self.root:
-                self.child(self.root[error.name], (error.name,))
-            raise
-
-    def _format(self, field: Field, namespace: dict[str, Any], names: _Names) -> str:
-        value = self._value(field, namespace, names)
+    def _format(self, field: Field) -> str:
+        value = evaluate_expression(field.tree, self.lookup)
         if field.conversion == "r":
             value = repr(value)
         elif field.conversion == "s":
             value = str(value)
         elif field.conversion == "a":
             value = ascii(value)
-        spec = "".join(
-            part if isinstance(part, str) else self._format(part, namespace, names)
-            for part in field.spec
-        )
+        spec = "".join(part if isinstance(part, str) else self._format(part) for part in field.spec)
         return format(value, spec)
-
-
-class _Names:
-    """Local namespace of an expression: top-level settings, checked for pending values."""
-
-    def __init__(self, context: _Context) -> None:
-        self.context = context
-
-    def __getitem__(self, name: str) -> Any:
-        root = self.context.root
-        if name in root:
-            return self.context.child(root[name], (name,))
-        raise KeyError(name)
 
 
 class _Environment:
@@ -229,7 +243,7 @@ class _Environment:
             raise _Unresolvable(f"environment variable ${name} is not set") from None
 
 
-class _View(Mapping):
+class _View(AttributeNamespace, Mapping):
     """Read-only view of a nested settings dict with attribute access to its keys."""
 
     __slots__ = ("_context", "_node", "_path")
@@ -242,9 +256,7 @@ class _View(Mapping):
     def __getitem__(self, key: Any) -> Any:
         return self._context.child(self._node[key], (*self._path, key))
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
+    def attribute(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError:

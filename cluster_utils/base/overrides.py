@@ -1,4 +1,8 @@
-"""Command-line overrides ``dotted.key=<python literal>``, parsed with ``ast.literal_eval`` only."""
+"""Command-line overrides ``dotted.key=<python literal>``, parsed with ``ast.literal_eval`` only.
+
+An override is data: its text reaches the job as given, braces included, and is never evaluated
+(neither as code nor as a dynamic value).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Iterable, MutableMapping
 
 from .constants import OBJECT_SEPARATOR
 from .settings_error import SettingsError
-from .templates import escape_braces
+from .templates import escape_strings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -75,15 +79,5 @@ def apply_overrides(
             node = node[part]
             if not isinstance(node, MutableMapping):
                 raise SettingsError(f"override '{key}': '{path}' is not a dict")
-        node[leaf] = _protect(value) if protect_braces else value
+        node[leaf] = escape_strings(value) if protect_braces else value
     return settings
-
-
-def _protect(value: Any) -> Any:
-    if isinstance(value, str):
-        return escape_braces(value)
-    if isinstance(value, list | tuple):
-        return type(value)(_protect(item) for item in value)
-    if isinstance(value, dict):
-        return {key: _protect(item) for key, item in value.items()}
-    return value

@@ -4,31 +4,49 @@ Follows f-string rules: ``{{`` and ``}}`` are literal braces, a field is
 ``{expression[!conversion][:format_spec]}``, the format spec may contain nested fields.
 ``$NAME`` inside a field refers to the environment variable ``NAME`` (smart_settings). Strings
 that do not parse, or whose fields are only string constants (a JSON object such as
-``'{"a": 1}'``), are not templates.
+``'{"a": 1}'``), are not templates. A field whose expression parses but uses something outside
+the whitelist of :mod:`.expressions` raises :class:`~.expressions.ForbiddenExpression`.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 
-ENV_MAPPING_NAME = "__env__"
+from .expressions import ENV_MAPPING_NAME, ForbiddenExpression, check_expression
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = [
+    "ENV_MAPPING_NAME",
+    "Field",
+    "ForbiddenExpression",
+    "Template",
+    "escape_braces",
+    "escape_strings",
+    "has_fields",
+    "parse_template",
+]
+
 _ENV_REFERENCE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class Field:
-    """One ``{...}`` field: the (compiled) expression, its conversion and its format spec."""
+    """One ``{...}`` field: the (checked) expression, its conversion and its format spec."""
 
-    __slots__ = ("code", "conversion", "source", "spec")
+    __slots__ = ("conversion", "source", "spec", "tree")
 
     def __init__(
         self,
         source: str,
-        code: object,
+        tree: ast.Expression,
         conversion: str | None = None,
         spec: tuple[str | Field, ...] = (),
     ) -> None:
         self.source = source
-        self.code = code
+        self.tree = tree
         self.conversion = conversion
         self.spec = spec
 
@@ -45,7 +63,10 @@ class _NotATemplate(Exception):
 
 def parse_template(text: str) -> Template | None:
     """The parts of ``text`` (literal parts unescaped), or ``None`` if it has no braces or is not
-    valid f-string syntax. A template without fields has only ``{{``/``}}`` escapes."""
+    valid f-string syntax. A template without fields has only ``{{``/``}}`` escapes.
+
+    Raises :class:`ForbiddenExpression` for a field outside the whitelist (``{__import__(...)}``).
+    """
     if "{" not in text and "}" not in text:
         return None
     try:
@@ -63,6 +84,18 @@ def has_fields(parts: Template) -> bool:
 def escape_braces(text: str) -> str:
     """Double the braces of ``text`` so that evaluating it as a template gives ``text`` back."""
     return text.replace("{", "{{").replace("}", "}}")
+
+
+def escape_strings(value: Any) -> Any:
+    """``value`` with the braces of every string in it (not of dict keys) doubled: data that a
+    later evaluation pass gives back unchanged."""
+    if isinstance(value, str):
+        return escape_braces(value)
+    if isinstance(value, list | tuple):
+        return type(value)(escape_strings(item) for item in value)
+    if isinstance(value, dict):
+        return {key: escape_strings(item) for key, item in value.items()}
+    return value
 
 
 def _parse_parts(text: str, pos: int, *, in_spec: bool) -> tuple[Template, int]:
@@ -141,16 +174,17 @@ def _skip_string(text: str, pos: int) -> int:
     raise _NotATemplate
 
 
-def _compile(source: str) -> object:
+def _compile(source: str) -> ast.Expression:
     if not source.strip():
         raise _NotATemplate
-    import ast  # lazily: only strings with braces need it
-
     expression = _ENV_REFERENCE.sub(rf'{ENV_MAPPING_NAME}["\1"]', source)
     try:
         tree = ast.parse(f"({expression}\n)", "<dynamic setting>", "eval")
     except (SyntaxError, ValueError):
         raise _NotATemplate from None
+    except (RecursionError, MemoryError):
+        raise ForbiddenExpression("the expression is nested too deeply") from None
     if isinstance(tree.body, ast.Constant) and isinstance(tree.body.value, str):
         raise _NotATemplate  # e.g. a JSON object in a string: '{"a": 1}'
-    return compile(tree, "<dynamic setting>", "eval")
+    check_expression(tree)
+    return tree

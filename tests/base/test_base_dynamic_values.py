@@ -176,3 +176,29 @@ def test_accepts_immutable_params():
 
     params = ImmutableAttributeDict({"a": {"b": 2, "c": "{a.b * 2}"}})
     assert evaluate_dynamic(params) == {"a": {"b": 2, "c": 4}}
+
+
+def test_config_pass_final_outside_per_job_keys():
+    """The runner's config pass: top-level settings are final (literal braces unescaped),
+    ``per_job`` keys keep their escapes and templates for the per-job pass."""
+    config = {
+        "results_dir": "out_{{x}}",
+        "note": "{'{' + 'a' + '}'}",
+        "fixed_params": {"lit": "{{1+1}}", "made": "{'{' + 'a' + '}'}", "job": "{x * 2}"},
+        "hyperparam_list": [{"param": "x", "values": "{list(range(1, 3))}"}],
+    }
+    first = evaluate_dynamic(config, strict=False, keep_escapes=False, per_job=["fixed_params"])
+    assert first["results_dir"] == "out_{x}"
+    assert first["note"] == "{a}"
+    assert first["fixed_params"] == {"lit": "{{1+1}}", "made": "{{a}}", "job": "{x * 2}"}
+    assert first["hyperparam_list"][0]["values"] == [1, 2]
+    job = evaluate_dynamic({**first["fixed_params"], "x": 1})
+    assert job == {"lit": "{1+1}", "made": "{a}", "job": 2, "x": 1}
+
+
+def test_every_value_is_evaluated_once():
+    """A result that looks like a template is data: no later pass evaluates it again."""
+    config = {"a": 1, "made": "{'{a' + '}'}", "per_job": {"made": "{'{a' + '}'}"}}
+    first = evaluate_dynamic(config, strict=False, keep_escapes=False, per_job=["per_job"])
+    assert first["made"] == "{a}"
+    assert evaluate_dynamic({**first["per_job"], "a": 1}) == {"made": "{a}", "a": 1}

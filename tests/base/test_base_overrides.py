@@ -102,3 +102,18 @@ def test_3_0_add_cmd_line_params():
     for bad in ["", "foo=", "=42", "foo: 42", "foo=bad_string", "lvl1.doesnt_exit.foo=42"]:
         with pytest.raises(SettingsError):
             add_cmd_line_params(copy.deepcopy(base), [bad])
+
+
+def test_override_text_is_data_through_both_runner_passes(tmp_path):
+    pwned = tmp_path / "pwned"
+    text = f'{{__import__("os").system("touch {pwned}")}}'
+    settings = {"fixed_params": {"a": 1}, "results_dir": "r"}
+    apply_overrides(
+        settings,
+        parse_overrides([f"fixed_params.s={text!r}", f"note={text!r}"]),
+        protect_braces=True,
+    )
+    first = evaluate_dynamic(settings, strict=False, keep_escapes=False, per_job=["fixed_params"])
+    assert first["note"] == text
+    assert evaluate_dynamic({**first["fixed_params"], "x": 1})["s"] == text
+    assert not pwned.exists()
