@@ -2,6 +2,12 @@
 
 This is our own loader with the semantics of smart_settings as used by cluster_utils 3.0; see
 :mod:`.imports`, :mod:`.dynamic_values` and :mod:`.overrides` for the details.
+
+Where values are evaluated: the runner evaluates a config's dynamic values once, when it is loaded
+(what does not depend on a job's own values) and per job, when the job's parameters are created
+(templates referring to grid / optimized values). What it hands a job (``jobs/<id>/params.json``)
+is final data: :func:`load_final_params` never evaluates it again. A settings file given to a job
+by hand is evaluated when it is read (:func:`load_settings_file`), as 3.0 did.
 """
 
 from __future__ import annotations
@@ -11,12 +17,12 @@ from collections.abc import Iterable, Mapping, MutableMapping
 
 from . import constants
 from .dynamic_values import evaluate_dynamic
-from .imports import resolve_imports
+from .imports import IMPORT_KEY, resolve_imports
 from .nested_dicts import flatten_dict, unflatten_dict
 from .overrides import apply_overrides, parse_override, parse_overrides
 from .settings_error import SettingsError
 from .settings_files import SUPPORTED_SUFFIXES, read_settings_file
-from .templates import escape_braces
+from .templates import escape_braces, escape_strings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,6 +37,7 @@ __all__ = [
     "escape_braces",
     "evaluate_dynamic",
     "flatten_dict",
+    "load_final_params",
     "load_settings_file",
     "parse_override",
     "parse_overrides",
@@ -57,6 +64,28 @@ def load_settings_file(
     if not dynamic:
         return settings
     return evaluate_dynamic(settings, strict=strict, keep_escapes=keep_escapes)
+
+
+def load_final_params(path: str | os.PathLike[str], *, dynamic: bool = True) -> dict[str, Any]:
+    """The parameters the runner wrote for a job: final data, returned as read, never evaluated.
+
+    Only ``__import__`` (a config's ``fixed_params.__import_promise__``, which the job resolves as
+    in 3.0) brings in settings nobody has evaluated yet: with ``dynamic`` the dynamic values of
+    the imported files are evaluated here, once, against all the parameters.
+    """
+    settings = read_settings_file(path)
+    if not _has_imports(settings):
+        return settings
+    if not dynamic:
+        return resolve_imports(settings, source=path)
+    resolved = resolve_imports(escape_strings(settings), source=path)  # the runner's: literal
+    return evaluate_dynamic(resolved, strict=False, keep_escapes=False)
+
+
+def _has_imports(node: Any) -> bool:
+    if not isinstance(node, dict):
+        return False
+    return IMPORT_KEY in node or any(_has_imports(value) for value in node.values())
 
 
 def resolve_settings(

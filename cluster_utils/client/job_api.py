@@ -13,7 +13,12 @@ from pathlib import Path
 from cluster_utils.base import constants, job_protocol
 from cluster_utils.base.nested_dicts import flatten_dict
 from cluster_utils.base.overrides import apply_overrides, parse_overrides
-from cluster_utils.base.settings import check_reserved_params, load_settings_file, resolve_settings
+from cluster_utils.base.settings import (
+    check_reserved_params,
+    load_final_params,
+    load_settings_file,
+    resolve_settings,
+)
 
 from . import submission_state
 from .command_line import parse_job_arguments
@@ -32,8 +37,13 @@ def initialize_job(
 
     ``cmd_line[1:]`` is a settings file (or, with ``--parameter-dict``, a Python dict literal)
     followed by ``key=value`` overrides. If the params have a ``working_dir``, it is created and
-    ``settings.json`` is written into it. ``dynamic`` evaluates dynamic values (``"{...}"``).
-    Returns the params as an immutable attribute dict.
+    ``settings.json`` is written into it. Returns the params as an immutable attribute dict.
+
+    ``dynamic`` evaluates the dynamic values (``"{...}"``) of a settings file or dict given by
+    hand, as 3.0 did. The parameter file the runner hands a job (``jobs/<id>/params.json``, with
+    ``CLUSTER_UTILS_RUNNER=1`` and ``CLUSTER_UTILS_JOB_ID=<id>`` in the environment) is final data:
+    the runner has evaluated it, and it is not evaluated again (only the files it imports with
+    ``__import__`` are). ``key=value`` overrides are data too: never evaluated.
     """
     if not cmd_line:
         cmd_line = sys.argv
@@ -54,9 +64,7 @@ def initialize_job(
         if not parameter_file.is_file():
             msg = f"'{parameter_file}' does not exist or is not a file."
             raise FileNotFoundError(msg)
-        settings = load_settings_file(
-            parameter_file, dynamic=dynamic, strict=False, keep_escapes=False
-        )
+        settings = _read_parameter_file(parameter_file, dynamic)
     apply_overrides(settings, parse_overrides(args.parameter_overwrites), create_missing=False)
     check_reserved_params(settings)
     params = ImmutableAttributeDict(settings)
@@ -74,6 +82,23 @@ def initialize_job(
         os.makedirs(working_dir, exist_ok=True)
         write_settings_json(params, os.path.join(working_dir, constants.JSON_SETTINGS_FILE))
     return params
+
+
+def _read_parameter_file(path: Path, dynamic: bool) -> dict[str, Any]:
+    if _is_runner_parameter_file(path):
+        return load_final_params(path, dynamic=dynamic)
+    return load_settings_file(path, dynamic=dynamic, strict=False, keep_escapes=False)
+
+
+def _is_runner_parameter_file(path: Path) -> bool:
+    """Whether ``path`` is the ``jobs/<id>/params.json`` the runner started this job with."""
+    job_id = job_protocol.runner_job_id()
+    return (
+        job_protocol.started_by_runner()
+        and job_id is not None
+        and path.name == "params.json"
+        and path.parent.name == job_id
+    )
 
 
 def _json_round_trip(parameter_dict: dict[Any, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import pytest
 from cluster_utils.base.settings import (
     SettingsError,
     check_reserved_params,
+    load_final_params,
     load_settings_file,
     resolve_settings,
 )
@@ -225,3 +226,35 @@ def test_reserved_params():
     for key in ("_id", "_iteration", "job_restarts"):
         with pytest.raises(SettingsError, match=re.escape(f"'{key}' is a reserved param name")):
             check_reserved_params({key: 1})
+
+
+def test_final_params_are_not_evaluated(tmp_path):
+    """What the runner hands a job is final: literal braces and override text stay as they are."""
+    params = {
+        "x": 1,
+        "lit": "{1+1}",
+        "code": '{__import__("os").system("touch pwned")}',
+        "nested": {"l": ["{x}", "a}b"]},
+    }
+    path = _json(tmp_path / "jobs" / "3" / "params.json", params)
+    assert load_final_params(path) == params
+    assert load_final_params(path, dynamic=False) == params
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_final_params_evaluate_only_what_they_import(tmp_path):
+    _json(
+        tmp_path / "imported.json",
+        {"iterations": 20, "double": "{x * 2}", "lit": "{{y}}", "own": "{1+1}"},
+    )
+    params = {"__import__": "../../imported.json", "x": 3, "own": "{1+1}", "text": "{x}"}
+    path = _json(tmp_path / "jobs" / "0" / "params.json", params)
+    assert load_final_params(path) == {
+        "iterations": 20,
+        "double": 6,
+        "lit": "{y}",
+        "x": 3,
+        "own": "{1+1}",  # the runner's value wins and stays literal
+        "text": "{x}",
+    }
+    assert load_final_params(path, dynamic=False)["double"] == "{x * 2}"
