@@ -59,7 +59,9 @@ def prepare_settings(
     """Evaluate what can be evaluated now (per-job templates stay) and validate.
 
     ``settings`` is not modified."""
-    evaluated = rename_import_promise(evaluate_dynamic(settings, strict=False))
+    per_job = ("fixed_params", "hyperparam_list", "optimized_params")  # evaluated again per job
+    evaluated = evaluate_dynamic(settings, strict=False, keep_escapes=False, per_job=per_job)
+    evaluated = rename_import_promise(evaluated)
     validated = validate_settings(evaluated, kind, strict=strict)
     return LoadedSettings(validated.settings, validated.warnings)
 
