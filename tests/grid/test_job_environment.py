@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import git
+import pytest
 
 from cluster_utils.experiment.job_state import JobState
 from cluster_utils.experiment.launch_spec import build_launch_spec
@@ -33,6 +34,7 @@ def _job_env(experiment: Experiment, job_id: int = 0) -> dict:
     return json.loads(path.read_text())
 
 
+@pytest.mark.slow
 def test_variables_pre_job_script_and_absolute_interpreter(experiment: Experiment) -> None:
     experiment.write_script(ENV_SCRIPT)
     pre = experiment.workdir / "pre.sh"
@@ -58,6 +60,7 @@ def test_variables_pre_job_script_and_absolute_interpreter(experiment: Experimen
 PRE_JOB_SCRIPT_3_0 = REPO_ROOT / "tests/upstream_3_0/sdist/examples/basic/pre_job_script.sh"
 
 
+@pytest.mark.slow
 def test_pre_job_script_without_shebang_runs_through_bash(experiment: Experiment) -> None:
     assert not PRE_JOB_SCRIPT_3_0.read_text().startswith("#!")
     experiment.write_script(ENV_SCRIPT)
@@ -77,6 +80,7 @@ def test_pre_job_script_without_shebang_runs_through_bash(experiment: Experiment
     assert "Executed pre job script" in stdout
 
 
+@pytest.mark.slow
 def test_failing_pre_job_script_is_a_warning(experiment: Experiment) -> None:
     experiment.write_script(ENV_SCRIPT)
     pre = experiment.workdir / "pre.sh"
@@ -113,6 +117,7 @@ def test_job_state_of_an_older_version_still_loads() -> None:
     assert JobState.from_json({**old, "a_key_of_a_newer_version": 1}).id == 3
 
 
+@pytest.mark.slow
 def test_pythonpath_in_variables_reaches_the_interpreter_at_start(experiment: Experiment) -> None:
     """3.0 exported environment_setup.variables before python started: PYTHONPATH must work."""
     libs = experiment.workdir / "job_libs"
@@ -142,6 +147,7 @@ def test_pythonpath_in_variables_reaches_the_interpreter_at_start(experiment: Ex
     assert "only_this_job_can_import" in experiment.state(0)["stderr_tail"]
 
 
+@pytest.mark.slow
 def test_virtual_env_is_used(experiment: Experiment, tmp_path: Path) -> None:
     venv = tmp_path / "jobvenv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -160,6 +166,7 @@ def test_virtual_env_is_used(experiment: Experiment, tmp_path: Path) -> None:
     assert env["virtual_env"] == str(venv)
 
 
+@pytest.mark.slow
 def test_run_as_module_and_non_python_script(experiment: Experiment) -> None:
     package = experiment.workdir / "mypkg"
     package.mkdir()
@@ -191,6 +198,7 @@ def test_run_as_module_and_non_python_script(experiment: Experiment) -> None:
     assert experiment.all_data()["y"].tolist() == [7]
 
 
+@pytest.mark.slow
 def test_git_clone_pins_the_commit_and_runs_the_cloned_script(experiment: Experiment) -> None:
     source = experiment.workdir / "source_repo"
     source.mkdir()
@@ -266,6 +274,7 @@ def test_singularity_command_wraps_the_job(tmp_path: Path) -> None:
     assert job_argv(spec, Path("p.json"))[:3] == ["singularity", "run", "/abs/i.sif"]
 
 
+@pytest.mark.slow
 def test_load_existing_results_takes_over_foreign_results(experiment: Experiment) -> None:
     experiment.write_script("import sys\nsys.exit('must not run')\n")
     experiment.write_config([{"param": "x", "values": [1, 2]}], load_existing_results=True)
@@ -280,6 +289,7 @@ def test_load_existing_results_takes_over_foreign_results(experiment: Experiment
     assert "loaded existing results of 2 jobs" in result.stderr
 
 
+@pytest.mark.slow
 def test_without_load_existing_results_foreign_results_are_rerun(experiment: Experiment) -> None:
     experiment.write_script(ENV_SCRIPT)
     experiment.write_config([{"param": "x", "values": [1]}])

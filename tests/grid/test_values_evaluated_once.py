@@ -46,6 +46,7 @@ def _params_json(experiment: Experiment, job_id: int) -> dict:
     return json.loads((experiment.results / "jobs" / str(job_id) / "params.json").read_text())
 
 
+@pytest.mark.slow
 def test_jobs_receive_values_evaluated_once_and_overrides_as_data(
     experiment: Experiment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
