@@ -12,6 +12,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -e '.[test,slurm,htcondor]'
+# 3.0's checkpointing example (run unchanged by tests/upstream_3_0) imports torch: the CPU build
+"$VENV/bin/python" -m pip install -q torch==2.13.0
 
 echo "== ruff check / ruff format --check"
 "$VENV/bin/ruff" check .

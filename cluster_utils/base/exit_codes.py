@@ -3,7 +3,7 @@
 | code | when |
 | --- | --- |
 | 0 | the run completed, even if some jobs failed (listed in the summary and failures.csv) |
-| 1 | aborted by 3.0's rule, interrupted, or (optimization) no job succeeded; |
+| 1 | aborted by 3.0's rule, interrupted, or no job succeeded; |
 |   | with ``--strict`` also any failed job |
 | 2 | the config or the command line is wrong; nothing ran |
 """
@@ -23,7 +23,7 @@ def run_exit_code(
     strict: bool,
     succeeded_jobs: int | None = None,
 ) -> int:
-    """The exit code of a finished run; ``succeeded_jobs`` only for optimizations (0 -> 1)."""
+    """The exit code of a finished run; a run without a successful job exits 1 (as 3.0)."""
     if aborted or interrupted or succeeded_jobs == 0:
         return ABORTED
     if strict and failed_jobs:

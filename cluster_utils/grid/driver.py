@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cluster_utils.base.exit_codes import run_exit_code
+from cluster_utils.execution.local_gpus import LocalGpus, local_gpus
 from cluster_utils.execution.profiles import profile_for_run, resolve_profile
 from cluster_utils.execution.snakemake import (
     acquire_run_lock,
@@ -44,6 +45,8 @@ class GridSearchOptions:
     verbose: bool = False
     #: unknown config keys are errors, and any failed job makes the exit code non-zero
     strict: bool = False
+    #: ``--gpus N``: local runs have N GPUs (default: detected)
+    gpus: int | None = None
 
 
 def run_grid_search(options: GridSearchOptions) -> int:
@@ -61,15 +64,21 @@ def run_grid_search(options: GridSearchOptions) -> int:
     profile, profile_reason = profile_for_run(
         opened.settings, options.profile, force_local=options.force_local
     )
+    is_local = profile == resolve_profile("local")
+    gpus = local_gpus(opened.settings, options.gpus) if is_local else LocalGpus()
     lock = acquire_run_lock(opened.layout)
     try:
-        return _run_planned(opened, options, profile, profile_reason)
+        return _run_planned(opened, options, profile, profile_reason, gpus)
     finally:
         lock.close()
 
 
 def _run_planned(
-    opened: OpenedExperiment, options: GridSearchOptions, profile: Path, profile_reason: str
+    opened: OpenedExperiment,
+    options: GridSearchOptions,
+    profile: Path,
+    profile_reason: str,
+    gpus: LocalGpus,
 ) -> int:
     settings, layout = opened.settings, opened.layout
     plan = plan_grid_search(settings, opened.start_dir, layout)
@@ -81,13 +90,20 @@ def _run_planned(
     )
     if plan.newly_loaded:
         print(f"  loaded existing results of {plan.newly_loaded} jobs", file=sys.stderr)
+    if gpus.pinned:
+        print(f"  {gpus.describe()}", file=sys.stderr)
     print_config_warnings(plan.warnings)
     repair_jobs(layout, plan.job_ids)
     start_run(layout)
     is_local = profile == resolve_profile("local")
-    cores, chunk_size = _local_slots(settings, options.cores, len(plan.job_ids), is_local)
+    cores, chunk_size = _local_slots(settings, options.cores, len(plan.job_ids), is_local, gpus)
     argv = snakemake_argv(
-        layout, profile, cores=cores, chunk_size=chunk_size, extra=options.snakemake_args
+        layout,
+        profile,
+        cores=cores,
+        chunk_size=chunk_size,
+        resources=gpus.snakemake_resources(),
+        extra=options.snakemake_args,
     )
     display = GridProgress(
         layout,
@@ -100,6 +116,7 @@ def _run_planned(
         on_tick=display.update,
         log_to_console=options.verbose,
         jobs_die_with_driver=is_local,
+        job_environment=gpus.environment(),
     )
     display.close()
     warnings = (*opened.warnings, *plan.warnings)
@@ -117,14 +134,16 @@ def _run_planned(
         aborted=layout.abort_file.exists(),
         interrupted=code == 130,
         failed_jobs=summary.counts["failed"],
+        succeeded_jobs=summary.counts["succeeded"],
         strict=options.strict,
     )
 
 
 def _local_slots(
-    settings: dict, cores: int | None, n_jobs: int, is_local: bool
+    settings: dict, cores: int | None, n_jobs: int, is_local: bool, gpus: LocalGpus
 ) -> tuple[int | None, int]:
-    """``--cores`` (locally: else max_cpus) and how many jobs one local Snakemake job runs."""
+    """``--cores`` (locally: else max_cpus) and how many jobs one local Snakemake job runs
+    (chunks sized for the jobs that run at once: by cores, and by GPUs when jobs get some)."""
     if not is_local:
         return cores, 1
     requirements = settings.get("cluster_requirements") or {}
@@ -132,4 +151,5 @@ def _local_slots(
         cores = int(requirements["max_cpus"])
     threads = int(requirements.get("request_cpus") or 1)
     slots = max(1, (cores or os.cpu_count() or 1) // threads)
+    slots = min(slots, gpus.max_parallel_jobs() or slots)
     return cores, local_chunk_size(n_jobs, slots)

@@ -86,7 +86,7 @@ def test_failures_are_reported_not_hung(experiment: Experiment, body: str, reaso
     experiment.write_script(body)
     experiment.write_config([{"param": "x", "values": [1]}])
     result = experiment.run(timeout=60)
-    assert result.returncode == 0  # completed; the failure is reported
+    assert result.returncode == 1  # as 3.0: no job succeeded
     assert reason in result.stderr
     assert experiment.state(0)["status"] == "failed"
     assert reason in experiment.state(0)["reason"]
