@@ -407,7 +407,7 @@ def test_gpu_job_with_cuda_7_runs_on_the_simulated_gpu(grids: dict) -> None:
 
 def test_gpu_job_with_cuda_9_is_reported_as_unmatched(grids: dict) -> None:
     run: GridRun = grids["gpu9"]
-    assert run.returncode == 1,  # as 3.0: no job succeeded run.output[-4000:]
+    assert run.returncode == 1, run.output[-4000:]  # as 3.0: no job succeeded
     assert "0 succeeded, 1 failed, 0 not finished (of 1 jobs)" in run.output
     assert "was idle for more than 10 s and is unmatched" in run.output
     assert "no machine in the pool can ever match the job" in run.output
