@@ -28,6 +28,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, found {value}")
+    return value
+
+
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", type=Path, help="the config file (JSON, YAML or TOML)")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help=OVERRIDES_HELP)
@@ -45,6 +55,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "--cores",
         type=_positive_int,
         help="at most this many cores for local jobs (default: all)",
+    )
+    parser.add_argument(
+        "--gpus",
+        type=_non_negative_int,
+        metavar="N",
+        help="local jobs share N GPUs, each getting request_gpus of its own in "
+        "CUDA_VISIBLE_DEVICES (default: those CUDA_VISIBLE_DEVICES or nvidia-smi -L shows)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="show Snakemake's own output")
     parser.add_argument(
@@ -147,6 +164,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 profile=args.profile,
                 dry_run=args.dry_run,
                 cores=args.cores,
+                gpus=args.gpus,
                 force_local=args.force_local,
                 snakemake_args=args.snakemake_args,
                 verbose=args.verbose,

@@ -20,6 +20,7 @@ def run_optimization_command(args: argparse.Namespace) -> int:
         profile=getattr(args, "profile", None),
         force_local=bool(getattr(args, "force_local", False)),
         cores=getattr(args, "cores", None),
+        gpus=getattr(args, "gpus", None),
         verbose=bool(getattr(args, "verbose", False)),
         force=bool(getattr(args, "force", False)),
         strict=bool(getattr(args, "strict", False)),

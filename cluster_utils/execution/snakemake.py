@@ -45,10 +45,12 @@ def snakemake_argv(
     chunk_size: int = 1,
     directory: Path | None = None,
     extra_config: dict[str, str] | None = None,
+    resources: dict[str, int] | None = None,
     extra: list[str] | None = None,
 ) -> list[str]:
     """The argv of one Snakemake run on an experiment. ``directory`` is Snakemake's working
-    directory (default: the experiment directory); ``extra_config`` adds ``--config`` items."""
+    directory (default: the experiment directory); ``extra_config`` adds ``--config`` items;
+    ``resources`` are the run's ``--resources`` (e.g. ``gpu`` on a local run with GPUs)."""
     config = {
         EXPERIMENT_CONFIG_KEY: str(layout.root),
         CHUNK_SIZE_CONFIG_KEY: str(chunk_size),
@@ -72,6 +74,8 @@ def snakemake_argv(
     ]
     if cores is not None:
         argv += ["--cores", str(cores)]
+    if resources:
+        argv += ["--resources", *(f"{name}={value}" for name, value in resources.items())]
     if dry_run:
         argv += ["--dry-run"]
     return argv + list(extra or [])
@@ -108,11 +112,13 @@ def run_snakemake(
     tick_seconds: float = 0.5,
     log_to_console: bool = False,
     jobs_die_with_driver: bool = False,
+    job_environment: dict[str, str] | None = None,
 ) -> int:
     """Run Snakemake and return its exit code; Ctrl-C stops the jobs within seconds.
 
     ``jobs_die_with_driver`` (local runs): the jobs stop when this process dies, even by kill -9.
-    Cluster jobs are left running instead; the next run finds their results."""
+    Cluster jobs are left running instead; the next run finds their results.
+    ``job_environment``: variables added to the environment of Snakemake and so of its jobs."""
     # Ctrl-C / kill -INT / kill -TERM stop the run even where the caller ignored SIGINT
     # (background jobs of non-interactive shells start with SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -129,7 +135,7 @@ def run_snakemake(
             # reaches them all (Snakemake itself would wait for running local jobs to end).
             start_new_session=True,
             cwd=str(layout.root),
-            env={**os.environ, DRIVER_ENV_VAR: driver_identity()} if jobs_die_with_driver else None,
+            env=_child_environment(jobs_die_with_driver, job_environment),
         )
         interrupted = 0
         while True:
@@ -148,6 +154,18 @@ def run_snakemake(
         return 130 if interrupted else code
     finally:
         log.close()
+
+
+def _child_environment(
+    jobs_die_with_driver: bool, extra: dict[str, str] | None
+) -> dict[str, str] | None:
+    """Snakemake's environment (None: this process's own)."""
+    if not jobs_die_with_driver and not extra:
+        return None
+    env = {**os.environ, **(extra or {})}
+    if jobs_die_with_driver:
+        env[DRIVER_ENV_VAR] = driver_identity()
+    return env
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:

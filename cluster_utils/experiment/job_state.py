@@ -61,6 +61,8 @@ class JobState:
     job_pid: int | None = None
     job_start_ticks: int | None = None
     heartbeat: float | None = None
+    #: local runs: the GPU ids the job had to itself (its CUDA_VISIBLE_DEVICES); None: not pinned
+    gpus: list[str] | None = None
 
     def add_attempt(self, attempt: Attempt) -> None:
         """Record a new attempt; only the last few are kept, so state.json stays small."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from cluster_utils.backends import BACKENDS, get_backend
 from cluster_utils.config.validation import ConfigError
+from cluster_utils.execution.local_gpus import GPU_RESOURCE, requested_gpus
 from cluster_utils.execution.snakemake import (
     BATCH_CONFIG_KEY,
     CHUNK_SIZE_CONFIG_KEY,
@@ -79,6 +80,10 @@ class GridWorkflow:
     def resources(self) -> dict[str, Any]:
         return rule_resources(self.settings.get("cluster_requirements") or {})
 
+    def chunk_resources(self) -> dict[str, int]:
+        """A local chunk runs its jobs one after another: it needs the GPUs of one job."""
+        return local_resources(self.settings)
+
     def report_file(self) -> str | None:
         """3.0's grid report name, when generate_report asks for a report."""
         if self.is_batch or self.settings.get("generate_report", "never") == "never":
@@ -127,7 +132,15 @@ def rule_resources(cluster_requirements: dict[str, Any]) -> dict[str, Any]:
     if errors:
         resources[MAPPING_ERRORS_RESOURCE] = json.dumps(errors)
     resources.pop("threads", None)
+    resources.update(local_resources({"cluster_requirements": cluster_requirements}))
     return resources
+
+
+def local_resources(settings: dict[str, Any]) -> dict[str, int]:
+    """What a local run counts against its ``--resources``: ``gpu=<request_gpus>`` (the Slurm
+    executor reads the same resource; the HTCondor executors ignore it)."""
+    gpus = requested_gpus(settings)
+    return {GPU_RESOURCE: gpus} if gpus > 0 else {}
 
 
 def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:

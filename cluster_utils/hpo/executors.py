@@ -30,6 +30,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cluster_utils.execution.local_gpus import LocalGpus
 from cluster_utils.execution.snakemake import (
     BATCH_CONFIG_KEY,
     die_with_parent,
@@ -76,13 +77,20 @@ SHUTDOWN_GRACE_SECONDS = 8.0
 class LocalExecutor(JobExecutor):
     poll_interval = 0.02
 
-    def __init__(self, layout: ExperimentLayout, slots: int) -> None:
+    def __init__(self, layout: ExperimentLayout, slots: int, gpus: LocalGpus | None = None) -> None:
         self.layout = layout
         self.slots = max(1, slots)
+        #: jobs start only while enough devices are free; each runner picks its own devices
+        self.gpus = gpus or LocalGpus()
         self._queue: deque[int] = deque()
         self._running: dict[int, subprocess.Popen[bytes]] = {}
         # the driver applies 3.0's abort rule itself, counting this command's jobs only
-        self._env = {**os.environ, DRIVER_ENV_VAR: driver_identity(), ABORT_RULE_ENV_VAR: "0"}
+        self._env = {
+            **os.environ,
+            **self.gpus.environment(),
+            DRIVER_ENV_VAR: driver_identity(),
+            ABORT_RULE_ENV_VAR: "0",
+        }
         layout.internal.mkdir(parents=True, exist_ok=True)
         self._log = open(layout.hpo_runner_log, "ab")  # noqa: SIM115 - open for the run
 
@@ -91,7 +99,7 @@ class LocalExecutor(JobExecutor):
         self._start_queued()
 
     def _start_queued(self) -> None:
-        while self._queue and len(self._running) < self.slots:
+        while self._queue and self._has_room():
             job_id = self._queue.popleft()
             self._running[job_id] = subprocess.Popen(
                 [sys.executable, "-m", "cluster_utils.runner", str(self.layout.root), str(job_id)],
@@ -103,6 +111,15 @@ class LocalExecutor(JobExecutor):
                 # runners in order; a killed driver is noticed by the runners themselves
                 start_new_session=True,
             )
+
+    def _has_room(self) -> bool:
+        """A free slot, and (with pinned GPUs) enough devices no running job holds."""
+        if len(self._running) >= self.slots:
+            return False
+        if not self.gpus.pinned:
+            return True
+        free = len(self.gpus.devices) - self.gpus.request * len(self._running)
+        return free >= self.gpus.request
 
     def poll(self) -> list[int]:
         finished = [job_id for job_id, proc in self._running.items() if proc.poll() is not None]

@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from cluster_utils.execution.local_gpus import LocalGpus, local_gpus
 from cluster_utils.execution.profiles import profile_for_run, resolve_profile
 from cluster_utils.execution.snakemake import acquire_run_lock
 from cluster_utils.experiment import job_state
@@ -38,13 +39,19 @@ class OptimizationOptions:
     force: bool = False
     #: unknown config keys are errors, and any failed job makes the exit code non-zero
     strict: bool = False
+    #: ``--gpus N``: local runs have N GPUs (default: detected)
+    gpus: int | None = None
 
 
 def make_executor(
-    layout: ExperimentLayout, profile: Path, hpo: HpoSettings, cores: int | None
+    layout: ExperimentLayout,
+    profile: Path,
+    hpo: HpoSettings,
+    cores: int | None,
+    gpus: LocalGpus | None = None,
 ) -> JobExecutor:
     if profile == resolve_profile("local"):
-        return LocalExecutor(layout, hpo.local_slots(cores))
+        return LocalExecutor(layout, hpo.local_slots(cores), gpus)
     return SnakemakeBatchExecutor(layout, profile, cores)
 
 
@@ -61,6 +68,8 @@ def run_hp_optimization(options: OptimizationOptions) -> int:
         hpo = HpoSettings.from_settings(settings)
     except ValueError as error:
         raise InvalidSettingsError(str(error)) from error
+    is_local = profile == resolve_profile("local")
+    gpus = local_gpus(settings, options.gpus) if is_local else LocalGpus()
     lock = acquire_run_lock(layout)
     try:
         state, resumed = load_or_start_state(layout, settings, force=options.force)
@@ -68,13 +77,14 @@ def run_hp_optimization(options: OptimizationOptions) -> int:
         start_run(layout)  # a new attempt clears an earlier abort
         write_hpo_run_files(layout, settings, opened.start_dir, state.seed)
         optimizer = build_optimizer(hpo, state)
-        executor = make_executor(layout, profile, hpo, options.cores)
+        executor = make_executor(layout, profile, hpo, options.cores, gpus)
         verb = "continuing" if resumed else "starting"
         print(
             f"cluster_utils: {verb} hp_optimization '{hpo.name}' ({hpo.optimizer_str}, "
             f"{hpo.number_of_samples} samples, {hpo.n_jobs_per_iteration} in flight), "
             f"{profile_reason}\n"
-            f"  experiment directory: {layout.root}",
+            f"  experiment directory: {layout.root}"
+            + (f"\n  {gpus.describe()}" if gpus.pinned else ""),
             file=sys.stderr,
             flush=True,
         )

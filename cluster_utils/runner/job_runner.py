@@ -25,6 +25,7 @@ from cluster_utils.experiment.launch_spec import LaunchSpec
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.forked_job import can_fork
 from cluster_utils.runner.liveness import settle_lost_run
+from cluster_utils.runner.local_gpus import job_gpus
 from cluster_utils.runner.process import AttemptRunner, Interrupted, job_argv, job_environment
 from cluster_utils.runner.process_group import start_ticks
 from cluster_utils.runner.resume import resume_delay, scheduler_resume_exit_code
@@ -162,7 +163,9 @@ class JobRunner:
         if not_started is not None:
             return not_started
         spec = self._load_spec()
-        runner = self._attempt_runner(spec)
+        gpus = job_gpus(self.layout, self.job_id)  # held until the job ends
+        state.gpus = list(gpus.devices) if gpus else None
+        runner = self._attempt_runner(spec, gpus.devices if gpus else None)
         if not state.attempts:
             self._log(f"Job with id {self.job_id} submitted.")
         run_started = time.time()
@@ -176,6 +179,8 @@ class JobRunner:
             return self._interrupted(state, runner, interrupted)
         finally:
             runner.close()
+            if gpus is not None:
+                gpus.release()
 
     def _exit_without_running(self, state: JobState) -> int | None:
         """The exit code when the job must not run (finished before, run aborted), else None."""
@@ -193,10 +198,10 @@ class JobRunner:
         with open(self.layout.launch_spec) as f:
             return LaunchSpec.from_json(json.load(f))
 
-    def _attempt_runner(self, spec: LaunchSpec) -> AttemptRunner:
+    def _attempt_runner(self, spec: LaunchSpec, gpus: tuple[str, ...] | None) -> AttemptRunner:
         return AttemptRunner(
             spec,
-            job_environment(spec, self.job_id),
+            job_environment(spec, self.job_id, gpus),
             self.layout.stdout_file(self.job_id),
             self.layout.stderr_file(self.job_id),
             stop_request=self.layout.stop_request(self.job_id),

@@ -34,7 +34,10 @@ class Interrupted(Exception):
         self.signum = signum
 
 
-def job_environment(spec: LaunchSpec, job_id: int) -> dict[str, str]:
+def job_environment(
+    spec: LaunchSpec, job_id: int, gpus: tuple[str, ...] | None = None
+) -> dict[str, str]:
+    """The job's environment; ``gpus``: the devices it has to itself (local runs)."""
     env = dict(os.environ)
     if spec.virtual_env_path:
         env["VIRTUAL_ENV"] = spec.virtual_env_path
@@ -42,6 +45,8 @@ def job_environment(spec: LaunchSpec, job_id: int) -> dict[str, str]:
         env.pop("PYTHONHOME", None)
     env.update(spec.variables)
     env.update(job_protocol.runner_environment(job_id))
+    if gpus is not None:
+        env["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
     return env
 
 

@@ -17,11 +17,14 @@ rule run_job:
 
 # Local runs of many short jobs: a chunk of jobs per Snakemake job, run one after another
 # (see cluster_utils/experiment/chunks.py); each job keeps its own state, logs and outcome.
+# A chunk holds the GPUs of one job (gpu=<request_gpus>, counted against --resources gpu=N).
 rule run_job_chunk:
     output:
         GRID.chunk_marker_pattern(),
     wildcard_constraints:
         chunk=r"\d+-\d+-[0-9a-f]{8}",
     threads: GRID.threads()
+    resources:
+        **GRID.chunk_resources(),
     shell:
         "{PYTHON} -m cluster_utils.runner {EXPERIMENT} --chunk {wildcards.chunk}"
