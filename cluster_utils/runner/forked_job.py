@@ -4,7 +4,9 @@ The runner has already paid for the interpreter start-up and for importing clust
 forked child that runs the script with ``runpy`` starts in about a millisecond. The child looks
 to the script like ``python script.py PARAMS``: ``__main__``, ``sys.argv``, ``sys.path[0]``, the
 working directory, environment, stdio and default signal handlers are set up as for a fresh
-interpreter, and atexit handlers and non-daemon threads are run/joined at the end.
+interpreter, and atexit handlers and non-daemon threads are run/joined at the end. An uncaught
+exception is reported through ``sys.excepthook`` with a traceback that starts at the script's
+own frames, as a fresh interpreter shows it (no runpy or runner frames).
 
 Used only where nobody can tell it from a fresh interpreter: the job runs under this very
 interpreter (no virtualenv, conda or container) and its environment is the runner's own. When
@@ -109,14 +111,33 @@ def _run_script_in_child(
         code = 0
     except SystemExit as exit_request:
         code = _exit_code(exit_request.code)
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
+    except BaseException as error:
+        _print_like_an_interpreter(error)
         code = 1
     finally:
         code = _finish_like_an_interpreter(code)
         os._exit(code)
+
+
+def _print_like_an_interpreter(error: BaseException) -> None:
+    """Report an uncaught exception as ``python script.py`` does: through ``sys.excepthook``,
+    the traceback starting at the script's own frames (without this module's and runpy's)."""
+    tb = error.__traceback__
+    while tb is not None and _is_launcher_frame(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    if tb is None and not isinstance(error, SyntaxError):
+        tb = error.__traceback__  # raised by the launcher itself: show everything
+    error.__traceback__ = tb  # the default hook shows the exception's own traceback
+    try:
+        sys.excepthook(type(error), error, tb)
+    except BaseException:  # a broken hook: Python falls back to the default one, too
+        sys.__excepthook__(type(error), error, tb)
+
+
+def _is_launcher_frame(filename: str) -> bool:
+    import runpy
+
+    return filename in (__file__, runpy.__file__) or filename.startswith("<frozen runpy")
 
 
 def _exit_code(value: object) -> int:
