@@ -53,7 +53,7 @@ ALLOWED: dict[str, set[str]] = {
     "scripts": {"report", "experiment", "base"},
     "report": {"experiment", "base"},
     "results": {"experiment", "base"},
-    "execution": {"runner", "experiment", "config", "base"},
+    "execution": {"runner", "experiment", "backends", "config", "base"},
     "runner": {"experiment", "backends", "base"},
     "experiment": {"config", "base"},
     "backends": {"base"},

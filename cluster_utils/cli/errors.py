@@ -20,18 +20,25 @@ class Outcome:
 
 
 def _known_errors() -> dict[type[BaseException], int]:
+    from cluster_utils.backends.missing_executor import MissingExecutorPluginError
     from cluster_utils.base.settings import SettingsError
     from cluster_utils.config.validation import ConfigError
     from cluster_utils.execution.profiles import ProfileError
     from cluster_utils.execution.snakemake import RunLockedError
     from cluster_utils.experiment.code_checkout import GitCheckoutError
     from cluster_utils.grid.expansion import GridError
+    from cluster_utils.optimization.nevergrad_optimizer import MissingNevergradError
+    from cluster_utils.report import MissingReportDependencyError
 
     return {
         SettingsError: EXIT_CONFIG_ERROR,
         ConfigError: EXIT_CONFIG_ERROR,
         GridError: EXIT_CONFIG_ERROR,
         ProfileError: EXIT_CONFIG_ERROR,
+        # an optional extra the run needs is not installed: one line naming it, nothing ran
+        MissingExecutorPluginError: EXIT_CONFIG_ERROR,
+        MissingNevergradError: EXIT_CONFIG_ERROR,
+        MissingReportDependencyError: EXIT_CONFIG_ERROR,
         GitCheckoutError: EXIT_ERROR,
         RunLockedError: EXIT_ERROR,
     }

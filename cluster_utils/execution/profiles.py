@@ -7,10 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from cluster_utils.backends.missing_executor import require_executor
 from cluster_utils.base.workflow_files import profile_dir
 from cluster_utils.experiment.settings import run_locally_setting
 
 BUNDLED_PROFILES = ("local", "slurm", "htcondor")
+#: how 3.0 detected a cluster: by its submit command on PATH (first found wins)
+SUBMIT_COMMANDS = {"slurm": ("sbatch",), "htcondor": ("condor_submit_bid", "condor_submit")}
 
 
 class ProfileError(ValueError):
@@ -29,13 +34,27 @@ def resolve_profile(name_or_path: str) -> Path:
     )
 
 
+def _submit_command(cluster: str) -> str | None:
+    return next((c for c in SUBMIT_COMMANDS[cluster] if shutil.which(c)), None)
+
+
 def detect_cluster() -> str | None:
     """The cluster system found on this machine, as 3.0 detected it (by its submit command)."""
-    if shutil.which("sbatch"):
-        return "slurm"
-    if shutil.which("condor_submit_bid") or shutil.which("condor_submit"):
-        return "htcondor"
-    return None
+    return next((cluster for cluster in SUBMIT_COMMANDS if _submit_command(cluster)), None)
+
+
+def profile_executor(profile: Path) -> str:
+    """The executor a profile directory selects (Snakemake's ``local`` when it names none)."""
+    for name in ("config.v8+.yaml", "config.yaml"):
+        path = profile / name
+        if path.is_file():
+            try:
+                config = yaml.safe_load(path.read_text()) or {}
+            except (OSError, yaml.YAMLError) as error:
+                raise ProfileError(f"cannot read the profile {path}: {error}") from error
+            executor = config.get("executor") if isinstance(config, dict) else None
+            return str(executor or "local")
+    return "local"
 
 
 def choose_profile(
@@ -72,11 +91,24 @@ def choose_profile(
 def profile_for_run(
     settings: dict[str, Any], explicit: str | None, *, force_local: bool
 ) -> tuple[Path, str]:
-    """The profile of a ``grid-search`` / ``optimize`` run and why (asks only on a terminal)."""
+    """The profile of a ``grid-search`` / ``optimize`` run and why (asks only on a terminal).
+
+    A profile whose executor plugin is not installed is refused here, before anything runs."""
     interactive = sys.stdin.isatty() and not settings.get("no_user_interaction", False)
-    return choose_profile(
+    profile, reason = choose_profile(
         explicit,
         force_local=force_local,
         run_locally=run_locally_setting(settings),
         interactive=interactive,
     )
+    executor = profile_executor(profile)
+    cluster = detect_cluster()
+    if explicit or not cluster:
+        require_executor(executor, f"--profile {explicit or profile}")
+    else:  # 3.0's detection chose the profile
+        require_executor(
+            executor,
+            f"{cluster} detected ({_submit_command(cluster)} on PATH)",
+            alternative="--force-local runs the jobs on this machine",
+        )
+    return profile, reason

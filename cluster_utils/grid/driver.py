@@ -18,6 +18,7 @@ from cluster_utils.execution.snakemake import (
     tail_of,
 )
 from cluster_utils.experiment.chunks import local_chunk_size
+from cluster_utils.experiment.location import create_directory
 from cluster_utils.experiment.repair import repair_jobs
 from cluster_utils.experiment.setup import (
     OpenedExperiment,
@@ -28,6 +29,7 @@ from cluster_utils.experiment.setup import (
 from cluster_utils.grid.dry_run import print_dry_run
 from cluster_utils.grid.planning import plan_grid_search, preview_grid_search
 from cluster_utils.grid.run_summary import finish_grid_run
+from cluster_utils.report import require_report_dependencies_for
 from cluster_utils.results.progress import GridProgress
 
 logger = logging.getLogger("cluster_utils")
@@ -55,7 +57,7 @@ def run_grid_search(options: GridSearchOptions) -> int:
         options.overrides,
         "grid_search",
         strict=options.strict,
-        create=not options.dry_run,
+        create=False,
     )
     print_config_warnings(opened.warnings)
     if options.dry_run:
@@ -64,6 +66,8 @@ def run_grid_search(options: GridSearchOptions) -> int:
     profile, profile_reason = profile_for_run(
         opened.settings, options.profile, force_local=options.force_local
     )
+    require_report_dependencies_for(opened.settings)
+    create_directory(opened.layout)  # only now: a refused run writes nothing
     is_local = profile == resolve_profile("local")
     gpus = local_gpus(opened.settings, options.gpus) if is_local else LocalGpus()
     lock = acquire_run_lock(opened.layout)

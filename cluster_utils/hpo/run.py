@@ -15,6 +15,7 @@ from cluster_utils.execution.profiles import profile_for_run, resolve_profile
 from cluster_utils.execution.snakemake import acquire_run_lock
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.experiment.location import create_directory
 from cluster_utils.experiment.setup import open_experiment, print_config_warnings, start_run
 from cluster_utils.hpo.driver import OptimizationLoop
 from cluster_utils.hpo.executors import JobExecutor, LocalExecutor, SnakemakeBatchExecutor
@@ -25,6 +26,8 @@ from cluster_utils.hpo.setup import (
     load_or_start_state,
     write_hpo_run_files,
 )
+from cluster_utils.optimization.nevergrad_optimizer import NevergradOptimizer, import_nevergrad
+from cluster_utils.report import require_report_dependencies_for
 from cluster_utils.results.progress import OptimizationProgress
 
 
@@ -55,9 +58,20 @@ def make_executor(
     return SnakemakeBatchExecutor(layout, profile, cores)
 
 
+def _require_extras(hpo: HpoSettings, settings: dict) -> None:
+    """A missing optional package the config needs: one line naming its extra, nothing runs."""
+    if hpo.optimizer_str == NevergradOptimizer.optimizer_str:
+        import_nevergrad()
+    require_report_dependencies_for(settings)
+
+
 def run_hp_optimization(options: OptimizationOptions) -> int:
     opened = open_experiment(
-        options.config_file, options.overrides, "hp_optimization", strict=options.strict
+        options.config_file,
+        options.overrides,
+        "hp_optimization",
+        strict=options.strict,
+        create=False,
     )
     print_config_warnings(opened.warnings)
     settings, layout = opened.settings, opened.layout
@@ -68,6 +82,8 @@ def run_hp_optimization(options: OptimizationOptions) -> int:
         hpo = HpoSettings.from_settings(settings)
     except ValueError as error:
         raise InvalidSettingsError(str(error)) from error
+    _require_extras(hpo, settings)
+    create_directory(layout)  # only now: a refused run writes nothing
     is_local = profile == resolve_profile("local")
     gpus = local_gpus(settings, options.gpus) if is_local else LocalGpus()
     lock = acquire_run_lock(layout)

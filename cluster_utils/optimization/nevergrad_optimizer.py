@@ -57,14 +57,18 @@ NEVERGRAD_ALGORITHMS: dict[str, str] = {
 FAILURE_LOSS_WITHOUT_REFERENCE = 1e20
 
 
+class MissingNevergradError(ImportError):
+    """``optimizer_str: nevergrad`` without the nevergrad package (the ``nevergrad`` extra)."""
+
+
 def import_nevergrad() -> Any:
-    """Import nevergrad, or explain how to install it."""
+    """Import nevergrad, or raise :class:`MissingNevergradError` naming the extra."""
     try:
         import nevergrad
     except ImportError as error:
-        raise ImportError(
-            "optimizer_str 'nevergrad' needs the optional dependency nevergrad: install the "
-            "'nevergrad' extra, e.g. pip install 'cluster_utils[nevergrad]'."
+        raise MissingNevergradError(
+            "optimizer_str nevergrad needs the nevergrad package, which is not installed: "
+            "pip install 'cluster_utils[nevergrad]'"
         ) from error
     return nevergrad
 

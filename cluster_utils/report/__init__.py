@@ -10,15 +10,21 @@ One route to a report::
 Importing this package is cheap; matplotlib, pandas and numpy are imported when
 :func:`load_experiment` or :func:`report_from` is first looked up, and a missing one raises
 :class:`MissingReportDependencyError` naming the ``report`` extra.  :data:`PNG_FIGURES` (the
-PNGs per run type, for Snakemake's report rule) needs none of them.
+PNGs per run type, for Snakemake's report rule) and :func:`has_results` (no report is drawn of an
+experiment without results: :func:`nothing_to_report` says so) need none of them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._deps import MissingReportDependencyError, require_report_dependencies
+from ._deps import (
+    MissingReportDependencyError,
+    require_report_dependencies,
+    require_report_dependencies_for,
+)
 from .kinds import GRID_SEARCH, HP_OPTIMIZATION, PNG_FIGURES
+from .results_check import has_results, nothing_to_report
 
 if TYPE_CHECKING:
     from .data import ExperimentData, load_experiment
@@ -30,8 +36,11 @@ __all__ = [
     "PNG_FIGURES",
     "ExperimentData",
     "MissingReportDependencyError",
+    "has_results",
     "load_experiment",
+    "nothing_to_report",
     "report_from",
+    "require_report_dependencies_for",
 ]
 
 _LAZY = {"ExperimentData": "data", "load_experiment": "data", "report_from": "render"}

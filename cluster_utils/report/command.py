@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._deps import MissingReportDependencyError, require_report_dependencies
+from .results_check import nothing_to_report
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+#: matplotlib & co. are not installed (as the CLI's exit code for a missing extra)
+EXIT_MISSING_EXTRA = 2
 
 
 def add_metric_options(parser: argparse.ArgumentParser) -> None:
@@ -82,8 +85,14 @@ def write_report(
         from .render import report_from
 
         data = load_experiment(results_dir)
-    except (MissingReportDependencyError, FileNotFoundError) as error:
+    except MissingReportDependencyError as error:
         logger.critical("%s", error)
+        return EXIT_MISSING_EXTRA
+    except FileNotFoundError as error:
+        logger.critical("%s", error)
+        return EXIT_FAILED
+    if data.all_data.empty:  # never a report of no results
+        logger.error("%s", nothing_to_report(results_dir))
         return EXIT_FAILED
     output = output if output is not None else data.report_pdf()
     if output.is_dir():
