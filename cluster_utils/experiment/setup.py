@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cluster_utils.base.job_protocol import atomic_write_text
+from cluster_utils.config.validation import ConfigError
 from cluster_utils.experiment.code_checkout import code_directory
 from cluster_utils.experiment.launch_spec import build_launch_spec
 from cluster_utils.experiment.layout import ExperimentLayout
@@ -46,6 +47,8 @@ def open_experiment(
     runs) writes nothing."""
     start_dir = Path.cwd()
     loaded = load_experiment_settings(config_file, overrides, kind, strict=strict)
+    if loaded.settings.get("run_in_working_dir", False):  # else checked after the git clone
+        check_job_script(loaded.settings, start_dir, "the directory the command was started from")
     layout = ExperimentLayout.at(experiment_directory(loaded.settings, start_dir))
     check_kind(layout, kind)
     if create:
@@ -84,6 +87,8 @@ def write_run_files(
     Returns the git commit the jobs' code is pinned to (None when not in a git repository)."""
     layout.internal.mkdir(parents=True, exist_ok=True)
     code_dir, commit = code_directory(settings, start_dir, layout.internal / "code")
+    where = f"the git clone of commit {commit[:7]}" if code_dir != start_dir and commit else ""
+    check_job_script(settings, code_dir, where or "the directory the command was started from")
     write_if_changed(
         layout.launch_spec,
         json.dumps(build_launch_spec(settings, code_dir).to_json(), indent=2, sort_keys=True),
@@ -92,6 +97,27 @@ def write_run_files(
     write_if_changed(layout.settings_json, json.dumps(settings, indent=2, default=str))
     write_run_metadata(layout, kind, git_commit=commit, n_jobs=n_jobs, **metadata)
     return commit
+
+
+def check_job_script(settings: dict[str, Any], code_dir: Path, where: str) -> None:
+    """Refuse a job script that does not exist (a typo would fail every job); ``where`` names
+    ``code_dir`` for the message. A module (run_as_module) or an absolute path inside a
+    container image cannot be checked here."""
+    env_setup = settings.get("environment_setup") or {}
+    script = str(settings["script_relative_path"])
+    expanded = os.path.expanduser(os.path.expandvars(script))
+    if env_setup.get("is_python_script", True) and env_setup.get("run_as_module", False):
+        return
+    if settings.get("singularity") and os.path.isabs(expanded):
+        return
+    path = code_dir / expanded
+    if not path.exists():
+        raise ConfigError(
+            [
+                f"script_relative_path: {script!r} not found: there is no file {path} "
+                f"(relative paths start in {where})"
+            ]
+        )
 
 
 def start_run(layout: ExperimentLayout) -> None:

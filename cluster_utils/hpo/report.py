@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.report import has_results, nothing_to_report
 
 
 def report_file(layout: ExperimentLayout) -> Path:
@@ -40,8 +41,10 @@ class BackgroundReports:
         self._drawn: int | None = None
 
     def request(self, version: int) -> None:
-        """Ask for a report of the current files; ``version`` tells reports apart."""
-        self._requested = version
+        """Ask for a report of the current files; ``version`` tells reports apart. Without any
+        result there is nothing to report (no report is ever drawn of no results)."""
+        if has_results(self.layout.root):
+            self._requested = version
         self.poll()
 
     def poll(self) -> None:
@@ -87,6 +90,9 @@ class BackgroundReports:
         self._requested = None
         if version is None or (self._drawn == version and report_file(self.layout).is_file()):
             return True
+        if not has_results(self.layout.root):
+            print(f"cluster_utils: {nothing_to_report(self.layout.root)}", file=sys.stderr)
+            return True
         self._start(version)
         assert self._process is not None
         self._process.wait()
@@ -114,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if not has_results(args[0]):
+        print(nothing_to_report(args[0]), file=sys.stderr)
+        return 1
     from cluster_utils.report import load_experiment, report_from
 
     report_from(load_experiment(args[0]), args[1])

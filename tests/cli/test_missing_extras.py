@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def runner_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The ``bin`` directory of a venv with ``pip install -e '.[runner]'`` minus the Slurm plugin."""
+    """The ``bin`` of a venv with ``pip install -e '.[runner]'``, the Slurm plugin removed."""
     venv = tmp_path_factory.mktemp("venv") / "runner_only"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -77,9 +77,8 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_nevergrad_optimizer_without_nevergrad(runner_only: Path, workdir: Path) -> None:
-    result = _run(
-        runner_only, workdir, "optimize", "examples/basic/optimization_ng.json", "--profile", "local"
-    )
+    config = "examples/basic/optimization_ng.json"
+    result = _run(runner_only, workdir, "optimize", config, "--profile", "local")
     line = _one_error_line(result)
     assert "optimizer_str nevergrad needs the nevergrad package" in line
     assert "pip install 'cluster_utils[nevergrad]'" in line
