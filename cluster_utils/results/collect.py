@@ -32,6 +32,8 @@ from cluster_utils.results.table_format import (
 class RunSummary:
     counts: Counter[str] = field(default_factory=Counter)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    #: all_data.csv was (re)written with other content than it had
+    all_data_changed: bool = False
 
     @property
     def total(self) -> int:
@@ -67,8 +69,10 @@ def read_params(layout: ExperimentLayout, job_id: int) -> dict[str, Any]:
 
 def write_csv(
     path: Path, rows: list[dict[str, Any]], first_columns: list[str] = (), *, index: bool = False
-) -> None:
-    """Write ``rows`` (``first_columns`` first, then any other key as seen), atomically.
+) -> bool:
+    """Write ``rows`` (``first_columns`` first, then any other key as seen), atomically, and only
+    when the content changes (an unchanged file keeps its mtime, so Snakemake redraws nothing
+    that depends on it). Whether it was written.
 
     ``index``: begin with 3.0's unnamed index column, the row number (as pandas' ``to_csv``).
     """
@@ -88,7 +92,18 @@ def write_csv(
             if index:
                 values[INDEX_COLUMN] = number
             writer.writerow(values)
+    if _same_content(tmp, path):
+        tmp.unlink()
+        return False
     os.replace(tmp, path)
+    return True
+
+
+def _same_content(new: Path, old: Path) -> bool:
+    try:
+        return old.stat().st_size == new.stat().st_size and old.read_bytes() == new.read_bytes()
+    except OSError:
+        return False
 
 
 def _csv_value(value: Any) -> Any:
@@ -145,7 +160,7 @@ def collect_results(layout: ExperimentLayout, job_ids: list[int]) -> RunSummary:
 
     order = grid_param_order(_grid_settings(layout)) if data_rows else []
     columns = grid_all_data_columns(order, param_columns, metric_columns) if data_rows else []
-    write_csv(layout.all_data_csv, data_rows, columns, index=True)
+    summary.all_data_changed = write_csv(layout.all_data_csv, data_rows, columns, index=True)
     write_csv(layout.failures_csv, summary.failures, FAILURE_COLUMNS)
     write_csv(layout.jobs_csv, job_rows, [constants.ID, "status", "reason", "resumes"])
     return summary

@@ -1,9 +1,13 @@
 # Merge every job's metrics.csv into all_data.csv (and jobs.csv / failures.csv), then the report.
+# The plan is an input too: when the planned jobs change (another grid, an override, or back),
+# all_data.csv is collected and the report drawn again, even if every job of the plan already
+# ran; it is missing only during `snakemake -n` on a new experiment (nothing is written then).
 
 
 rule collect_results:
     input:
         GRID.done_markers(),
+        [str(GRID.layout.plan_file)] if GRID.layout.plan_file.exists() else [],
     output:
         str(GRID.layout.all_data_csv),
     localrule: True
