@@ -67,9 +67,9 @@ def run_grid_search(options: GridSearchOptions) -> int:
         opened.settings, options.profile, force_local=options.force_local
     )
     require_report_dependencies_for(opened.settings)
-    create_directory(opened.layout)  # only now: a refused run writes nothing
     is_local = profile == resolve_profile("local")
     gpus = local_gpus(opened.settings, options.gpus) if is_local else LocalGpus()
+    create_directory(opened.layout)  # only now: a refused run writes nothing
     lock = acquire_run_lock(opened.layout)
     try:
         return _run_planned(opened, options, profile, profile_reason, gpus)

@@ -83,9 +83,9 @@ def run_hp_optimization(options: OptimizationOptions) -> int:
     except ValueError as error:
         raise InvalidSettingsError(str(error)) from error
     _require_extras(hpo, settings)
-    create_directory(layout)  # only now: a refused run writes nothing
     is_local = profile == resolve_profile("local")
     gpus = local_gpus(settings, options.gpus) if is_local else LocalGpus()
+    create_directory(layout)  # only now: a refused run writes nothing
     lock = acquire_run_lock(layout)
     try:
         state, resumed = load_or_start_state(layout, settings, force=options.force)

@@ -189,7 +189,7 @@ def test_more_gpus_than_exist_is_refused(experiment: Experiment) -> None:
         "error: cluster_requirements.request_gpus is 3 but this machine has 2 GPU(s) (0,1); "
         "lower request_gpus or pass --gpus N"
     ]
-    assert not (experiment.results / "jobs").exists()
+    assert not (experiment.workdir / "results").exists()  # nothing written, nothing ran
 
 
 @pytest.mark.slow
@@ -212,6 +212,21 @@ def test_without_gpus_jobs_run_unpinned_after_one_warning(experiment: Experiment
     assert len(records) == 4
     assert all(record["cuda"] is None for record in records.values())
     assert experiment.state(0)["gpus"] is None
+
+
+def test_hp_optimization_refuses_more_gpus_than_exist(tmp_path: Path) -> None:
+    (tmp_path / "job.py").write_text(RECORDING_SCRIPT)
+    run = HpoRun.with_config(tmp_path, cluster_requirements={"request_gpus": 3})
+    env = {**driver_env(), "CUDA_VISIBLE_DEVICES": "0,1"}
+    result = subprocess.run(
+        run.command(), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: cluster_requirements.request_gpus is 3 but this machine has 2 GPU(s) (0,1); "
+        "lower request_gpus or pass --gpus N"
+    ]
+    assert not (tmp_path / "results").exists()
 
 
 @pytest.mark.slow
