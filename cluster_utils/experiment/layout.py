@@ -154,6 +154,11 @@ class ExperimentLayout:
         """One Snakemake working directory per hp_optimization batch on a cluster profile."""
         return self.internal / "hpo_batches"
 
+    @property
+    def gpu_locks_dir(self) -> Path:
+        """Local runs: one lock file per GPU, held by the job using that device."""
+        return self.internal / "gpus"
+
     def status_dir(self, status: str) -> Path:
         """Directory of empty marker files, one per job in that status (cheap counting)."""
         return self.internal / "status" / status

@@ -26,7 +26,6 @@ from cluster_utils.experiment.layout import ExperimentLayout
 
 #: set by the local driver for its runners: the device ids to share out ("0,1")
 LOCAL_GPUS_ENV_VAR = "CLUSTER_UTILS_LOCAL_GPUS"
-GPU_LOCKS_DIR = "gpus"
 RETRY_SECONDS = 0.2
 
 
@@ -50,7 +49,7 @@ def shared_devices(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
 
 
 def gpu_lock_dir(layout: ExperimentLayout) -> Path:
-    return layout.internal / GPU_LOCKS_DIR
+    return layout.gpu_locks_dir
 
 
 def requested_gpus(layout: ExperimentLayout) -> int:
