@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from collections.abc import Sequence
 
@@ -27,7 +28,7 @@ from cluster_utils.hpo.driver_state import DriverState, JobRecord, save_driver_s
 from cluster_utils.hpo.early_killing import EarlyKilling, RankReference, record_early_value
 from cluster_utils.hpo.executors import JobExecutor
 from cluster_utils.hpo.jobs import create_jobs, read_outcome
-from cluster_utils.hpo.outputs import print_final_summary, remove_working_dirs, update_best_jobs
+from cluster_utils.hpo.outputs import format_final_summary, remove_working_dirs, update_best_jobs
 from cluster_utils.hpo.report import BackgroundReports
 from cluster_utils.hpo.results_tables import ResultsTables
 from cluster_utils.hpo.setup import GENERATE_EVERY_ITERATION, GENERATE_NEVER, HpoSettings
@@ -338,7 +339,7 @@ class OptimizationLoop:
         return self._exit_code()
 
     def _print_summary(self, *, aborted: str | None) -> None:
-        print_final_summary(
+        summary = format_final_summary(
             self.layout,
             self.state,
             self.hpo,
@@ -347,6 +348,7 @@ class OptimizationLoop:
             aborted=aborted,
             config_warnings=self.config_warnings,
         )
+        print(summary, file=sys.stderr, flush=True)
 
     def _exit_code(self, *, aborted: bool = False, interrupted: bool = False) -> int:
         return run_exit_code(

@@ -5,7 +5,6 @@ directories (``best_jobs/``), removal of the other working directories, and the 
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterable
 
 from cluster_utils.experiment import job_state
@@ -83,28 +82,3 @@ def format_final_summary(
     if report_file(layout).is_file():
         lines.append(f"  report: {report_file(layout)}")
     return "\n".join(lines)
-
-
-def print_final_summary(
-    layout: ExperimentLayout,
-    state: DriverState,
-    hpo: HpoSettings,
-    tables: ResultsTables,
-    optimized_names: list[str],
-    *,
-    aborted: str | None,
-    config_warnings: tuple[str, ...] = (),
-) -> None:
-    print(
-        format_final_summary(
-            layout,
-            state,
-            hpo,
-            tables,
-            optimized_names,
-            aborted=aborted,
-            config_warnings=config_warnings,
-        ),
-        file=sys.stderr,
-        flush=True,
-    )
