@@ -48,3 +48,36 @@ def make_chunks(layout: ExperimentLayout, job_ids: list[int], size: int) -> list
 def read_chunk(layout: ExperimentLayout, chunk: str) -> list[int]:
     with open(layout.chunk_members(chunk)) as f:
         return [int(i) for i in json.load(f)]
+
+
+def finished_chunks(layout: ExperimentLayout, job_ids: list[int]) -> tuple[list[str], list[int]]:
+    """The finished chunks of an earlier run that cover consecutive runs of ``job_ids``, and the
+    ids no such chunk covers. A plain ``snakemake`` run after a chunked ``cluster-utils`` run
+    builds its DAG from them, so every output in it is one Snakemake made (``--report`` finds
+    its records), while the others run one Snakemake job each."""
+    by_first: dict[int, list[tuple[str, list[int]]]] = {}
+    for marker in layout.chunks_dir.glob("*.done") if layout.chunks_dir.is_dir() else ():
+        name = marker.name.removesuffix(".done")
+        try:
+            members = read_chunk(layout, name)
+        except (OSError, ValueError):
+            continue
+        if members and all(layout.done_marker(job_id).exists() for job_id in members):
+            by_first.setdefault(members[0], []).append((name, members))
+    chunks: list[str] = []
+    loose: list[int] = []
+    position = 0
+    while position < len(job_ids):
+        fitting = [
+            (name, members)
+            for name, members in by_first.get(job_ids[position], [])
+            if job_ids[position : position + len(members)] == members
+        ]
+        if fitting:
+            name, members = max(fitting, key=lambda chunk: len(chunk[1]))
+            chunks.append(name)
+            position += len(members)
+        else:
+            loose.append(job_ids[position])
+            position += 1
+    return chunks, loose

@@ -28,7 +28,7 @@ from cluster_utils.execution.snakemake import (
     CHUNK_SIZE_CONFIG_KEY,
     EXPERIMENT_CONFIG_KEY,
 )
-from cluster_utils.experiment.chunks import make_chunks
+from cluster_utils.experiment.chunks import finished_chunks, make_chunks
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.plan import read_plan
 from cluster_utils.experiment.repair import repair_chunks, repair_jobs
@@ -47,6 +47,8 @@ class GridWorkflow:
     settings: dict[str, Any]
     is_batch: bool = False
     chunks: tuple[str, ...] = ()
+    #: with ``chunks``: the jobs no chunk holds (a plain run after a chunked one), one job each
+    loose_job_ids: tuple[int, ...] = ()
     #: planned and summarised by the cluster-utils command (not a plain `snakemake` run)
     from_cli: bool = False
 
@@ -68,7 +70,8 @@ class GridWorkflow:
     def done_markers(self) -> list[str]:
         """What the results depend on: one marker per job, or per chunk of jobs."""
         if self.chunks:
-            return [str(self.layout.chunk_marker(name)) for name in self.chunks]
+            chunk_markers = [str(self.layout.chunk_marker(name)) for name in self.chunks]
+            return chunk_markers + [str(self.layout.done_marker(i)) for i in self.loose_job_ids]
         return [str(self.layout.done_marker(job_id)) for job_id in self.job_ids]
 
     def chunk_marker_pattern(self) -> str:
@@ -175,7 +178,10 @@ def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
     plan = plan_grid_search(settings, start_dir, layout)
     _warn_once(plan.warnings)
     repair_jobs(layout, plan.job_ids)
-    return GridWorkflow(layout, plan.job_ids, settings)
+    chunks, loose = finished_chunks(layout, plan.job_ids)  # of a cluster-utils run before
+    return GridWorkflow(
+        layout, plan.job_ids, settings, chunks=tuple(chunks), loose_job_ids=tuple(loose)
+    )
 
 
 #: ``snakemake --config experiment=my.toml``: the experiment file of a plain Snakemake run

@@ -45,7 +45,7 @@ def test_snakemake_profile_local_runs_the_example_experiment(tmp_path: Path) -> 
     assert len(data) == config["samples"] * config.get("restarts", 1)
     assert (experiment / f"{config['optimization_procedure_name']}_report.pdf").is_file()
 
-    # Snakemake's HTML report of the same run
+    # Snakemake's HTML report of the same run (Snakemake works in the experiment directory)
     report = subprocess.run(
         [sys.executable, "-m", "snakemake", "--report", "report.html"],
         cwd=checkout,
@@ -54,7 +54,8 @@ def test_snakemake_profile_local_runs_the_example_experiment(tmp_path: Path) -> 
         timeout=300,
     )
     assert report.returncode == 0, report.stderr[-3000:]
-    html = (checkout / "report.html").read_text(errors="replace")
+    assert "Missing metadata" not in report.stderr
+    html = (experiment / "report.html").read_text(errors="replace")
     assert "job_timeline.png" in html and "param_distributions.png" in html
 
     # a second run has nothing to do: no job runs again

@@ -1,16 +1,25 @@
+import sys
 from pathlib import Path
 
 from cluster_utils.execution.snakemake import EXPERIMENT_CONFIG_KEY
-from cluster_utils.grid.snakemake_glue import load_grid_workflow
+from cluster_utils.grid.snakemake_glue import is_dry_run, load_grid_workflow
 
 if EXPERIMENT_CONFIG_KEY not in config and not config:
 
-    configfile: "config/config.yaml"
+    configfile: str(Path("config/config.yaml").resolve())
 
 
 GRID = load_grid_workflow(config, start_dir=Path.cwd())
 EXPERIMENT = GRID.shell_experiment_dir
 PYTHON = GRID.shell_python
+
+# Snakemake runs in the experiment directory and keeps its records (.snakemake/) there, as for
+# the cluster-utils commands: plain `snakemake` and `cluster-utils grid-search` see the same
+# jobs (`snakemake --report` knows every file either made). Relative paths given to snakemake
+# after this point (`--report report.html`) are relative to it. `snakemake -n` writes nothing.
+if not GRID.from_cli and not is_dry_run(sys.argv):
+
+    workdir: GRID.experiment_dir
 
 
 # Run by plain `snakemake`: start, summarise and report here. (The cluster-utils commands plan,
