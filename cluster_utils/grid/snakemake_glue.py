@@ -30,7 +30,7 @@ from cluster_utils.execution.snakemake import (
 )
 from cluster_utils.experiment.chunks import finished_chunks, make_chunks
 from cluster_utils.experiment.layout import ExperimentLayout
-from cluster_utils.experiment.plan import read_plan
+from cluster_utils.experiment.plan import planned_job_ids, read_plan
 from cluster_utils.experiment.repair import repair_chunks, repair_jobs
 from cluster_utils.experiment.settings import (
     LoadedSettings,
@@ -146,7 +146,16 @@ def local_resources(settings: dict[str, Any]) -> dict[str, int]:
     return {GPU_RESOURCE: gpus} if gpus > 0 else {}
 
 
-def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
+def load_grid_workflow(
+    config: dict[str, Any], start_dir: Path, *, main_process: bool = True
+) -> GridWorkflow:
+    """The grid of this Snakemake process. ``main_process=False``: a job's own Snakemake (a
+    cluster job of a plain run), started in the experiment directory: it reads the plan the
+    main process made there instead of planning again from a directory that is not the user's."""
+    if not main_process and EXPERIMENT_CONFIG_KEY not in config:
+        planned = ExperimentLayout.at(start_dir)
+        if read_plan(planned) is not None:
+            return _planned_workflow(planned)
     if EXPERIMENT_CONFIG_KEY in config:
         layout = ExperimentLayout.at(config[EXPERIMENT_CONFIG_KEY])
         with open(layout.settings_json) as f:
@@ -182,6 +191,12 @@ def load_grid_workflow(config: dict[str, Any], start_dir: Path) -> GridWorkflow:
     return GridWorkflow(
         layout, plan.job_ids, settings, chunks=tuple(chunks), loose_job_ids=tuple(loose)
     )
+
+
+def _planned_workflow(layout: ExperimentLayout) -> GridWorkflow:
+    with open(layout.settings_json) as f:
+        settings = json.load(f)
+    return GridWorkflow(layout, planned_job_ids(layout) or [], settings)
 
 
 #: ``snakemake --config experiment=my.toml``: the experiment file of a plain Snakemake run

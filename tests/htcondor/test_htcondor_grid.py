@@ -283,7 +283,7 @@ def grids(htcondor_pool: Pool, tmp_path_factory: pytest.TempPathFactory) -> Iter
     runs["history"] = {
         key: history(htcondor_pool, runs[key].workdir, iwd)
         for key, iwd in (
-            ("checkout", checkout),
+            ("checkout", runs["checkout"].experiment),  # plain snakemake runs there too
             ("lifecycle", runs["lifecycle"].experiment),
             ("concurrency", runs["concurrency"].experiment),
             ("gpu7", runs["gpu7"].experiment),

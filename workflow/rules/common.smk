@@ -9,7 +9,9 @@ if EXPERIMENT_CONFIG_KEY not in config and not config:
     configfile: str(Path("config/config.yaml").resolve())
 
 
-GRID = load_grid_workflow(config, start_dir=Path.cwd())
+GRID = load_grid_workflow(
+    config, start_dir=Path.cwd(), main_process=workflow.is_main_process
+)
 EXPERIMENT = GRID.shell_experiment_dir
 PYTHON = GRID.shell_python
 
