@@ -9,6 +9,8 @@ in the settings); ``validate_config`` / ``check_config`` are the strict forms.
 
 The schemas live in ``workflow/schemas/`` (``schema_file(kind)`` gives the path) so that the
 Snakefile can use the same files with ``snakemake.utils.validate``.
+
+May import base only; experiment and the commands build on it.
 """
 
 from .schemas import KINDS, Kind, is_template, load_schema, schema_file

@@ -2,6 +2,8 @@
 
 Use :func:`make_optimizer` to start and :func:`restore_optimizer` to resume; the interface
 (``ask``, ``tell``, ``to_state``, ``best``) is documented in :mod:`.optimizer_base`.
+
+May import base only (pure library: no job files, no Snakemake).
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ Importing this package is cheap; matplotlib, pandas and numpy are imported when
 :class:`MissingReportDependencyError` naming the ``report`` extra.  :data:`PNG_FIGURES` (the
 PNGs per run type, for Snakemake's report rule) and :func:`has_results` (no report is drawn of an
 experiment without results: :func:`nothing_to_report` says so) need none of them.
+
+May import experiment (paths) and base; never the command layer, grid, hpo, execution,
+results or runner.
 """
 
 from __future__ import annotations

@@ -3,4 +3,7 @@
 ``python -m cluster_utils.runner EXPERIMENT_DIR JOB_ID``.
 
 It stays light (stdlib only) because it starts once per job.
+
+May import experiment, backends (through get_backend) and base; never the command layer,
+grid, hpo, execution, results or report.
 """

@@ -1,1 +1,4 @@
-"""Command-line scripts kept from cluster_utils 3.0 (``python -m cluster_utils.scripts.<name>``)."""
+"""Command-line scripts kept from cluster_utils 3.0 (``python -m cluster_utils.scripts.<name>``).
+
+May import report, experiment and base.
+"""
