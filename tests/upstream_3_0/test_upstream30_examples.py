@@ -50,6 +50,9 @@ def test_basic_grid_search_example(tmp_path: Path) -> None:
         local_env(tmp_path),
         f"results_dir={str(results)!r}",
         "no_user_interaction=True",
+        # the jobs mostly sleep (randint(0, 10) s): ten at a time keep the test short
+        "--cores",
+        "10",
     )
     assert result.returncode == 0, describe(result)
     layout = ExperimentLayout.at(results / "gs_test")
