@@ -15,6 +15,7 @@ import signal
 import socket
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from cluster_utils.runner.time_limit import exceeded_reason, time_limit_seconds
 EXIT_FAILED = 1
 #: exit code of a job that was not started because the run was aborted
 EXIT_ABORTED = 75
+#: a job of a chunk asked to be resumed and goes behind the chunk's pending jobs
+EXIT_DEFERRED = 76
 STDERR_TAIL_LINES = 20
 #: 3.0's abort rule: stop when failed > successful + running + ABORT_MARGIN
 ABORT_MARGIN = 5
@@ -86,9 +89,11 @@ def describe_exit(return_code: int) -> str:
 
 
 class JobRunner:
-    def __init__(self, experiment_dir: Path, job_id: int) -> None:
+    def __init__(self, experiment_dir: Path, job_id: int, *, defer_resumes: bool = False) -> None:
         self.layout = ExperimentLayout.at(experiment_dir)
         self.job_id = job_id
+        #: a local resume request ends this run with EXIT_DEFERRED (other jobs are waiting)
+        self.defer_resumes = defer_resumes
         self.working_dir = self.layout.working_dir(job_id)
         self.metrics_file = self.working_dir / constants.CLUSTER_METRIC_FILE
 
@@ -246,6 +251,10 @@ class JobRunner:
             exit_code = self._resume(state, attempt, spec.max_resumes)
             if exit_code is not None:
                 return exit_code
+            if self.defer_resumes:
+                state.status = job_state.PENDING
+                job_state.save_state(self.layout, state)
+                return EXIT_DEFERRED
             runner.pause(resume_delay(state.resumes_in_a_row, attempt.end - attempt.start))
 
     def _start_attempt(self, state: JobState) -> Attempt:
@@ -339,13 +348,20 @@ class JobRunner:
 
 
 def run_chunk(experiment_dir: Path, chunk: str) -> int:
-    """Run the jobs of a chunk one after another; every job is run even if an earlier failed."""
+    """Run the jobs of a chunk one after another; every job is run even if an earlier failed,
+    and a job that asks to be resumed runs again after the chunk's other pending jobs."""
     from cluster_utils.experiment.chunks import read_chunk
 
     layout = ExperimentLayout.at(experiment_dir)
     outcome = 0
-    for job_id in read_chunk(layout, chunk):
-        code = JobRunner(experiment_dir, job_id).run()
+    pending = deque(read_chunk(layout, chunk))
+    while pending:
+        job_id = pending.popleft()
+        # a job that asks to be resumed goes behind the others, so it cannot hold them up
+        code = JobRunner(experiment_dir, job_id, defer_resumes=bool(pending)).run()
+        if code == EXIT_DEFERRED:
+            pending.append(job_id)
+            continue
         if code == EXIT_ABORTED or code > 128:  # the run was aborted or interrupted
             return code
         outcome = outcome or code

@@ -80,3 +80,29 @@ def test_default_max_resumes_is_the_documented_one(tmp_path: Path) -> None:
     assert spec.max_resumes == DEFAULT_MAX_RESUMES
     spec = build_launch_spec({"script_relative_path": "job.py", "max_resumes": 7}, tmp_path)
     assert spec.max_resumes == 7
+
+
+RESUMES_WHILE_X_IS_0 = """
+import os, time
+from cluster_utils import initialize_job, finalize_job, exit_for_resume
+params = initialize_job()
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "order"), "a") as f:
+    f.write(f"{params.x}\\n")
+if params.x == 0:
+    exit_for_resume()
+finalize_job({"y": params.x}, params)
+"""
+
+
+@pytest.mark.slow
+def test_a_resuming_job_goes_behind_the_pending_jobs_of_its_chunk(experiment: Experiment) -> None:
+    # 20 jobs on one core run in chunks of 3: job 0 shares its chunk with jobs 1 and 2
+    experiment.write_script(RESUMES_WHILE_X_IS_0)
+    experiment.write_config([{"param": "x", "values": list(range(20))}], max_resumes=2)
+    experiment.run("--cores", "1", timeout=180)
+    order = [int(x) for x in (experiment.workdir / "order").read_text().split()]
+    starts_of_0 = [n for n, x in enumerate(order) if x == 0]
+    assert len(starts_of_0) == 3  # the first run and two resumes, then max_resumes fails it
+    assert order[starts_of_0[0] + 1 : starts_of_0[0] + 3] == [1, 2]
+    assert experiment.state(0)["status"] == "failed"
+    assert experiment.state(1)["status"] == experiment.state(2)["status"] == "succeeded"
