@@ -5,6 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# On CI (CI=true, root), start the localhost Slurm cluster and HTCondor pool while pip installs:
+# one after the other (both may use apt). The cluster tests start them again if this failed.
+CLUSTERS_PID=
+if [ "${CI:-}" = "true" ] && [ "$(id -u)" = 0 ]; then
+  (bash scripts/slurm-localhost.sh start && bash scripts/htcondor-localhost.sh up) \
+    > "${TMPDIR:-/tmp}/cluster-utils-ci-clusters.log" 2>&1 &
+  CLUSTERS_PID=$!
+fi
+
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 if [ ! -x "$VENV/bin/python" ]; then
@@ -18,6 +27,10 @@ fi
 echo "== ruff check / ruff format --check"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
+
+if [ -n "$CLUSTERS_PID" ] && ! wait "$CLUSTERS_PID"; then
+  echo "(starting the localhost clusters early failed; the cluster tests start them themselves)"
+fi
 
 echo "== pytest"
 exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
