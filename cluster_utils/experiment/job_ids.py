@@ -77,27 +77,10 @@ def read_registry(layout: ExperimentLayout) -> dict[str, int]:
     return registry
 
 
-def assign_ids(layout: ExperimentLayout, hashes: Iterable[str]) -> dict[str, int]:
-    """Ids for ``hashes``: known hashes keep theirs, unknown ones get never-used integers."""
-    with _locked(layout):
-        registry = read_registry(layout)
-        next_id = max([*registry.values(), *ids_in_use(layout)], default=-1) + 1
-        changed = False
-        result: dict[str, int] = {}
-        for h in hashes:
-            if h not in registry:
-                registry[h] = next_id
-                next_id += 1
-                changed = True
-            result[h] = registry[h]
-        if changed or not layout.id_registry.exists():
-            atomic_write_json(layout.id_registry, registry)
-        return result
-
-
-def preview_ids(layout: ExperimentLayout, hashes: Iterable[str]) -> dict[str, int]:
-    """The ids :func:`assign_ids` would give, without writing anything (for ``--dry-run``)."""
-    registry = read_registry(layout)
+def _ids_for(
+    layout: ExperimentLayout, registry: dict[str, int], hashes: Iterable[str]
+) -> dict[str, int]:
+    """Ids for ``hashes``; unknown hashes are added to ``registry`` with never-used integers."""
     next_id = max([*registry.values(), *ids_in_use(layout)], default=-1) + 1
     result: dict[str, int] = {}
     for h in hashes:
@@ -106,6 +89,22 @@ def preview_ids(layout: ExperimentLayout, hashes: Iterable[str]) -> dict[str, in
             next_id += 1
         result[h] = registry[h]
     return result
+
+
+def assign_ids(layout: ExperimentLayout, hashes: Iterable[str]) -> dict[str, int]:
+    """Ids for ``hashes``: known hashes keep theirs, unknown ones get never-used integers."""
+    with _locked(layout):
+        registry = read_registry(layout)
+        known = len(registry)
+        result = _ids_for(layout, registry, hashes)
+        if len(registry) != known or not layout.id_registry.exists():
+            atomic_write_json(layout.id_registry, registry)
+        return result
+
+
+def preview_ids(layout: ExperimentLayout, hashes: Iterable[str]) -> dict[str, int]:
+    """The ids :func:`assign_ids` would give, without writing anything (for ``--dry-run``)."""
+    return _ids_for(layout, read_registry(layout), hashes)
 
 
 def reserve_ids(layout: ExperimentLayout, count: int) -> list[int]:
