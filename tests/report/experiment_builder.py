@@ -51,16 +51,6 @@ HPO_PARAMS = [
     "fn_args.activation",
 ]
 
-STDERR_FAILURE = (
-    "Traceback (most recent call last):\n"
-    '  File "main.py", line 41, in <module>\n'
-    "    main(**params)\n"
-    '  File "main.py", line 27, in main\n'
-    "    loss = train(model, data, lr=learning_rate)\n"
-    "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 11.17 GiB total "
-    "capacity; 9.80 GiB already allocated; 1.02 GiB free; 9.86 GiB reserved in total by PyTorch)"
-)
-
 
 # -- grid_search ------------------------------------------------------------------------------
 
