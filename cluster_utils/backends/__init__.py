@@ -1,6 +1,6 @@
 """Cluster backends: how cluster_requirements and job-side hooks map onto a scheduler.
 
-One module or package per scheduler (``slurm``, ``htcondor``), reached through one seam,
+One module or package per scheduler (``slurm``, ``htcondor``, ``pbs``), reached through one seam,
 :func:`get_backend`. Who may import what:
 
 - Everything outside this package -- the cluster_utils layers above, the executor plugin packages
@@ -19,7 +19,7 @@ import importlib
 from types import ModuleType
 
 #: Backends that have a module in this package.
-BACKENDS = ("slurm", "htcondor")
+BACKENDS = ("slurm", "htcondor", "pbs")
 
 
 def get_backend(name: str) -> ModuleType:

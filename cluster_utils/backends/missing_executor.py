@@ -37,6 +37,10 @@ OUR_EXECUTORS: dict[str, ExecutorNeeds] = {
         ("snakemake_executor_plugin_htcondor", "htcondor"),
         "pip install 'cluster_utils[htcondor]'",
     ),
+    # built on Snakemake's executor interface only (no upstream PBS plugin)
+    "cluster-utils-pbs": ExecutorNeeds(
+        ("snakemake_interface_executor_plugins",), "pip install 'cluster_utils[runner]'"
+    ),
 }
 
 

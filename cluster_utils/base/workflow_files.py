@@ -34,5 +34,5 @@ def schema_path(name: str) -> Path:
 
 
 def profile_dir(name: str) -> Path:
-    """Directory of a bundled profile (``local``, ``slurm``, ``htcondor``)."""
+    """Directory of a bundled profile (``local``, ``slurm``, ``htcondor``, ``pbs``)."""
     return workflow_root() / "profiles" / name

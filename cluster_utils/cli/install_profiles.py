@@ -4,7 +4,7 @@ finds them.
 Snakemake resolves a profile *name* in the current directory, then in its per-user config
 directory (``$XDG_CONFIG_HOME/snakemake``, by default ``~/.config/snakemake``), then in the
 system one (``/etc/xdg/snakemake``); never in ``profiles/`` of a checkout. This command copies
-``profiles/local``, ``profiles/slurm`` and ``profiles/htcondor`` (as packaged, see
+``profiles/local``, ``profiles/slurm``, ``profiles/htcondor`` and ``profiles/pbs`` (as packaged, see
 :func:`cluster_utils.base.workflow_files.profile_dir`) into the per-user directory, or into
 ``--dest``. A profile directory that is already there is kept unless ``--force`` is given.
 """
@@ -21,15 +21,15 @@ from pathlib import Path
 
 from cluster_utils.base.workflow_files import profile_dir
 
-PROFILE_NAMES = ("local", "slurm", "htcondor")
+PROFILE_NAMES = ("local", "slurm", "htcondor", "pbs")
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 
 def add_install_profiles_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "install-profiles",
-        help="install the local, slurm and htcondor profiles for `snakemake --profile NAME`",
-        description="Copy the bundled Snakemake profiles (local, slurm, htcondor) into "
+        help="install the local, slurm, htcondor and pbs profiles for `snakemake --profile NAME`",
+        description="Copy the bundled Snakemake profiles (local, slurm, htcondor, pbs) into "
         "Snakemake's per-user profile directory ($XDG_CONFIG_HOME/snakemake, by default "
         "~/.config/snakemake), so that `snakemake --profile slurm` finds them from any "
         "directory. Profiles you already have are kept unless --force is given.",

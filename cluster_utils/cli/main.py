@@ -42,7 +42,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help=OVERRIDES_HELP)
     parser.add_argument(
         "--profile",
-        help="where jobs run: local, slurm, htcondor or a Snakemake profile directory "
+        help="where jobs run: local, slurm, htcondor, pbs or a Snakemake profile directory "
         "(default: the detected cluster, as in 3.0, or local)",
     )
     parser.add_argument(

@@ -1,8 +1,10 @@
-"""Choosing where jobs run: a Snakemake profile (local, slurm, htcondor or a directory)."""
+"""Choosing where jobs run: a Snakemake profile (local, slurm, htcondor, pbs or a directory)."""
 
 from __future__ import annotations
 
+import functools
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,9 +15,14 @@ from cluster_utils.backends.missing_executor import require_executor
 from cluster_utils.base.workflow_files import profile_dir
 from cluster_utils.experiment.settings import run_locally_setting
 
-BUNDLED_PROFILES = ("local", "slurm", "htcondor")
-#: how 3.0 detected a cluster: by its submit command on PATH (first found wins)
-SUBMIT_COMMANDS = {"slurm": ("sbatch",), "htcondor": ("condor_submit_bid", "condor_submit")}
+BUNDLED_PROFILES = ("local", "slurm", "htcondor", "pbs")
+#: how 3.0 detected a cluster: by its submit command on PATH (first found wins); PBS' qsub also
+#: has to be PBS' own (see :func:`is_pbs`)
+SUBMIT_COMMANDS = {
+    "slurm": ("sbatch",),
+    "htcondor": ("condor_submit_bid", "condor_submit"),
+    "pbs": ("qsub",),
+}
 
 
 class ProfileError(ValueError):
@@ -34,13 +41,45 @@ def resolve_profile(name_or_path: str) -> Path:
     )
 
 
+def _output(argv: list[str]) -> tuple[int, str]:
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=15, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return -1, ""
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+@functools.cache
+def is_pbs() -> bool:
+    """Whether ``qstat`` on PATH is PBS' (OpenPBS / PBS Professional print ``pbs_version = ...``
+    for ``qstat --version``). Slurm's Torque wrappers (Debian's slurm-wlm-torque) and other
+    look-alikes install a ``qsub``/``qstat`` too, which must not count as PBS."""
+    if shutil.which("qstat") is None:
+        return False
+    return "pbs_version" in _output(["qstat", "--version"])[1]
+
+
+def _slurm_answers() -> bool:
+    code, text = _output(["scontrol", "ping"])
+    return code == 0 and "UP" in text
+
+
 def _submit_command(cluster: str) -> str | None:
-    return next((c for c in SUBMIT_COMMANDS[cluster] if shutil.which(c)), None)
+    command = next((c for c in SUBMIT_COMMANDS[cluster] if shutil.which(c)), None)
+    if cluster == "pbs" and command is not None and not is_pbs():
+        return None
+    return command
 
 
 def detect_cluster() -> str | None:
-    """The cluster system found on this machine, as 3.0 detected it (by its submit command)."""
-    return next((cluster for cluster in SUBMIT_COMMANDS if _submit_command(cluster)), None)
+    """The cluster system found on this machine, as 3.0 detected it (by its submit command).
+
+    Where both Slurm's sbatch and a real PBS are found (a machine with both clients), Slurm is
+    chosen only if its controller answers."""
+    found = [cluster for cluster in SUBMIT_COMMANDS if _submit_command(cluster)]
+    if "slurm" in found and "pbs" in found and not _slurm_answers():
+        found.remove("slurm")
+    return found[0] if found else None
 
 
 def profile_executor(profile: Path) -> str:
@@ -76,7 +115,8 @@ def choose_profile(
         return resolve_profile(cluster), f"{cluster} detected, submitting jobs to it"
     if run_locally is False:
         raise ProfileError(
-            "no cluster found (neither sbatch nor condor_submit on PATH) and local_run/run_local "
+            "no cluster found (neither sbatch, condor_submit nor PBS' qsub on PATH) and "
+            "local_run/run_local "
             "is false; pass --profile local or --force-local to run on this machine"
         )
     if interactive:

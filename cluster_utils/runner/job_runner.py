@@ -61,12 +61,15 @@ def read_tail(path: Path, lines: int = STDERR_TAIL_LINES, max_bytes: int = 16384
 
 
 def scheduler_job_id() -> str | None:
-    """The Slurm job (array task) or HTCondor job this attempt runs in, for provenance."""
+    """The Slurm job (array task), HTCondor job or PBS job (array subjob) this attempt runs in,
+    for provenance."""
     env = os.environ
     if "SLURM_JOB_ID" in env:
         task = env.get("SLURM_ARRAY_TASK_ID")
         array = env.get("SLURM_ARRAY_JOB_ID")
         return f"{array}_{task}" if array and task else env["SLURM_JOB_ID"]
+    if env.get("PBS_JOBID"):
+        return env["PBS_JOBID"]
     job_ad = env.get("_CONDOR_JOB_AD")
     if job_ad:
         try:

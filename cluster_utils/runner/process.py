@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,8 @@ FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR
 #: signals after which the runner stops the job and gives up
 STOPPING_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 KILL_GRACE_SECONDS = 5.0
+#: when this runner started (in a PBS job: about when the job started)
+RUNNER_STARTED = time.time()
 #: how often a running job's state.json records that its runner is alive
 HEARTBEAT_SECONDS = 60.0
 
@@ -183,24 +186,31 @@ class AttemptRunner:
         return self._limit is not None and self._limit.exceeded
 
     def _wait_with_timeout_signal(self) -> int:
-        """Wait for the child; inside a Slurm job with signal_seconds_to_timeout, the child gets
-        SIGUSR1 that many seconds before the job's time limit (see backends.slurm)."""
+        """Wait for the child; inside a Slurm or PBS job with signal_seconds_to_timeout, the child
+        gets SIGUSR1 that many seconds before the job's time limit (see backends.slurm/pbs)."""
         timer = None
-        if (
-            self._limit is None
-            and self.spec.timeout_signal_seconds
-            and "SLURM_JOB_ID" in os.environ
-        ):
-            from cluster_utils.backends import get_backend
-
-            slurm = get_backend("slurm")
-            if slurm.in_slurm_job() and self._child is not None:
-                timer = slurm.arm_timeout_signal(self._child.pid, self.spec.timeout_signal_seconds)
+        if self._limit is None and self.spec.timeout_signal_seconds and self._child is not None:
+            timer = self._arm_scheduler_timeout_signal(self._child.pid)
         try:
             return self._wait()
         finally:
             if timer is not None:
                 timer.cancel()
+
+    def _arm_scheduler_timeout_signal(self, pid: int) -> threading.Timer | None:
+        from cluster_utils.backends import get_backend
+
+        seconds = self.spec.timeout_signal_seconds
+        assert seconds is not None
+        if "SLURM_JOB_ID" in os.environ:
+            slurm = get_backend("slurm")
+            if slurm.in_slurm_job():
+                return slurm.arm_timeout_signal(pid, seconds)
+        if "PBS_JOBID" in os.environ:
+            pbs = get_backend("pbs")
+            if pbs.in_pbs_job():  # PBS has no --signal: our own timer from the job's start
+                return pbs.arm_timeout_signal(pid, seconds, self.spec.request_time, RUNNER_STARTED)
+        return None
 
     def pause(self, seconds: float) -> None:
         """Sleep between attempts; a stop (signal, dead driver, stop request) ends it at once and

@@ -2,10 +2,11 @@
 
 Locally the runner starts the script again, after a short pause that grows with the number of
 resumes in a row (0.1 s, 0.2 s, ... up to MAX_RESUME_DELAY), so that a job that asks for nothing
-else cannot spin; an attempt that already ran that long starts again at once. Inside a Slurm or
-HTCondor job the backend may instead hand the job back to the scheduler as a new job (fresh time
-limit); each backend module exposes ``in_<backend>_job()`` and ``request_resume() -> int | None``
-for that. Everywhere, a job that asks more than ``max_resumes`` times in a row fails.
+else cannot spin; an attempt that already ran that long starts again at once. Inside a Slurm,
+HTCondor or PBS job the backend may instead hand the job back to the scheduler as a new job (fresh
+time limit); each backend module exposes ``in_<backend>_job()`` and
+``request_resume() -> int | None`` for that. Everywhere, a job that asks more than
+``max_resumes`` times in a row fails.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ MAX_RESUME_DELAY = 2.0
 _SCHEDULERS = (
     ("SLURM_JOB_ID", "slurm", "in_slurm_job"),
     ("_CONDOR_JOB_AD", "htcondor", "in_htcondor_job"),
+    ("PBS_JOBID", "pbs", "in_pbs_job"),
 )
 
 

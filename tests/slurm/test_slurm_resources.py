@@ -18,7 +18,7 @@ APPEND = "--open-mode=append"
 
 def test_get_backend_rejects_unknown_names() -> None:
     with pytest.raises(ValueError, match="unknown cluster backend"):
-        get_backend("pbs")
+        get_backend("torque")
 
 
 # ------------------------------------------------------------------------ one key at a time
@@ -274,8 +274,8 @@ def test_in_slurm_job_needs_a_job_of_the_executor(monkeypatch: pytest.MonkeyPatc
 
 def test_sbatch_options_do_not_break_the_rules_resources_for_other_backends() -> None:
     """The rule's resources hold every backend's mapping; extra_submission_options written for
-    Slurm are no HTCondor submit lines (and vice versa), which only that backend's executor
-    reports."""
+    Slurm are no HTCondor submit lines nor qsub options (and vice versa), which only that
+    backend's executor reports."""
     from cluster_utils.grid.snakemake_glue import MAPPING_ERRORS_RESOURCE, rule_resources
     from snakemake_executor_plugin_cluster_utils_slurm import _user_options
 
@@ -286,7 +286,7 @@ def test_sbatch_options_do_not_break_the_rules_resources_for_other_backends() ->
     _user_options.check_mapping(job)  # nothing wrong for Slurm
 
     res = rule_resources({"extra_submission_options": {"+MaxRunningPrice": "100"}})
-    assert set(json.loads(res[MAPPING_ERRORS_RESOURCE])) == {"slurm"}
+    assert set(json.loads(res[MAPPING_ERRORS_RESOURCE])) == {"slurm", "pbs"}
     with pytest.raises(ValueError, match=r"cannot be used on Slurm: .*list of sbatch arguments"):
         _user_options.check_mapping(SimpleNamespace(resources=_Resources(res)))
 

@@ -1,0 +1,115 @@
+"""How a batch of jobs becomes PBS job arrays (``qsub -J``), and the run's record of them.
+
+Which jobs go straight to the runner (``runner_argv``) and how many subjobs an array gets
+(``split_sizes``) are the Slurm executor's rules, shared from there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shlex
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from snakemake_executor_plugin_cluster_utils_slurm._arrays import (
+    experiment_of,
+    job_id_of,
+    runner_argv,
+    split_sizes,
+)
+
+__all__ = [
+    "ARRAYS_FILE",
+    "array_script",
+    "experiment_of",
+    "job_id_of",
+    "record_array",
+    "runner_argv",
+    "split_sizes",
+    "subjob_id",
+]
+
+#: the executor's own record of its arrays: <experiment>/.cluster_utils/<this file>
+ARRAYS_FILE = "pbs_arrays.jsonl"
+_ARRAY_ID_RE = re.compile(r"^(?P<seq>[^\[]+)\[\](?P<rest>.*)$")
+
+
+def subjob_id(array_id: str, index: int) -> str:
+    """PBS' name of subjob ``index`` of array ``12[].server``: ``12[index].server``; a plain
+    job (``13.server``) is its own only task."""
+    match = _ARRAY_ID_RE.match(array_id)
+    if match is None:
+        return array_id
+    return f"{match['seq']}[{index}]{match['rest']}"
+
+
+def is_array(job_id: str) -> bool:
+    return _ARRAY_ID_RE.match(job_id) is not None
+
+
+def parent_of(job_id: str) -> str:
+    """``12[3].server`` -> ``12[].server``; anything else unchanged."""
+    return re.sub(r"\[\d+\]", "[]", job_id, count=1)
+
+
+def job_command(argv: Sequence[str] | None, shell_command: str) -> str:
+    """The shell line that runs one job: the runner call exec'd (PBS' signals reach it, its exit
+    code is the job's), or Snakemake's job command as it is."""
+    return f"exec {shlex.join(argv)}" if argv else shell_command
+
+
+def array_script(commands: Sequence[str], workdir: str, comment: str = "") -> str:
+    """The job script of one array (or plain job): subjob ``i`` runs ``commands[i]``.
+
+    PBS starts jobs in the home directory; the script changes to Snakemake's working directory.
+    """
+    lines = ["#!/bin/sh"]
+    if comment:
+        lines += [f"# {line}" for line in comment.splitlines()]
+    lines.append(f"cd {shlex.quote(workdir)} || exit 1")
+    if len(commands) == 1:
+        lines += [commands[0], ""]
+        return "\n".join(lines)
+    lines.append('case "${PBS_ARRAY_INDEX:-0}" in')
+    for index, command in enumerate(commands):
+        lines.append(f"{index}) {command} ;;")
+    lines += [
+        '*) echo "cluster_utils: no job for array index ${PBS_ARRAY_INDEX}" >&2; exit 2 ;;',
+        "esac",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def array_option(n_tasks: int) -> list[str]:
+    """``-J 0-(n-1)`` for two or more tasks; nothing for one (PBS arrays need two indices)."""
+    if n_tasks < 1:
+        raise ValueError("an array needs at least one task")
+    return ["-J", f"0-{n_tasks - 1}"] if n_tasks > 1 else []
+
+
+def record_array(array_id: str, run: str, argvs: Sequence[Sequence[str] | None]) -> None:
+    """Append array id -> its runner jobs to ``<experiment>/.cluster_utils/pbs_arrays.jsonl``:
+    ``{"array_job_id", "run", "submitted", "tasks": [job id of subjob 0, ...]}`` (``null`` for a
+    subjob that is no runner job)."""
+    by_experiment: dict[str, list[str | None]] = {}
+    for argv in argvs:
+        if argv is not None:
+            by_experiment.setdefault(experiment_of(argv), [])
+    for experiment, tasks in by_experiment.items():
+        for argv in argvs:
+            mine = argv is not None and experiment_of(argv) == experiment
+            tasks.append(" ".join(argv[4:]) if mine and argv is not None else None)
+        record = {"array_job_id": array_id, "run": run, "submitted": time.time(), "tasks": tasks}
+        path = Path(experiment) / ".cluster_utils" / ARRAYS_FILE
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, (json.dumps(record) + "\n").encode())
+            finally:
+                os.close(fd)
