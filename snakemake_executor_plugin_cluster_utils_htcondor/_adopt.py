@@ -13,7 +13,7 @@ asks ``condor_q`` (once per run and experiment) for this experiment's jobs still
   are removed);
 - a job whose ``state.json`` says it finished (so that its runner would not run it again, e.g.
   its ``done`` marker was lost) gets its ``done`` marker back and is reported as done, without an
-  HTCondor job;
+  HTCondor job (``cluster_utils.scheduler.adoption``, shared by the executor plugins);
 - anything else (failed, removed, never submitted) is submitted as usual.
 """
 
@@ -26,17 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cluster_utils.base import constants
-from cluster_utils.experiment import job_state
-from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.scheduler.adoption import already_finished
 
 #: job ad attributes of every runner job: which experiment and job it runs
 EXPERIMENT_ATTRIBUTE = "ClusterUtilsExperiment"
 JOB_ID_ATTRIBUTE = "ClusterUtilsJobId"
 #: HTCondor's JobStatus of jobs still in the queue that will (or may) run or finish
 ACTIVE_STATUSES = {1: "idle", 2: "running", 5: "held", 6: "transferring output", 7: "suspended"}
-#: the external id under which a job that already finished is registered (no HTCondor job)
-FINISHED_PREFIX = "already-finished:"
 _QUERY_ATTRIBUTES = ("ClusterId", "ProcId", "JobStatus", JOB_ID_ATTRIBUTE, "UserLog", "Iwd")
 
 
@@ -120,26 +116,6 @@ def query_queue(experiment: Path) -> dict[int, list[QueuedJob]] | None:
         return None
 
 
-def finished_before(experiment: Path, job_id: int) -> bool:
-    """Whether the job finished in an earlier run, so that its runner would not run it again
-    (the rule of ``JobRunner._finished_before``: stopped early, or succeeded with its metrics in
-    the working directory or in state.json)."""
-    layout = ExperimentLayout.at(experiment)
-    state = job_state.load_state(layout, job_id)
-    if state.status == job_state.STOPPED_EARLY:
-        return True
-    metrics = layout.working_dir(job_id) / constants.CLUSTER_METRIC_FILE
-    return state.status == job_state.SUCCEEDED and (metrics.is_file() or state.metrics is not None)
-
-
-def finished_id(job_id: int) -> str:
-    return f"{FINISHED_PREFIX}{job_id}"
-
-
-def is_finished_id(external_id: object) -> bool:
-    return isinstance(external_id, str) and external_id.startswith(FINISHED_PREFIX)
-
-
 @dataclass(frozen=True)
 class Adoption:
     """What a rerun does with one runner job instead of submitting it."""
@@ -167,7 +143,7 @@ class EarlierRuns:
         earlier = queued.pop(job_id, []) if queued is not None else []
         if earlier:
             return Adoption(job_id, earlier[0], tuple(earlier[1:]))
-        if finished_before(experiment, job_id):
+        if already_finished(experiment, job_id):
             return Adoption(job_id)
         if queued is None:
             raise LookupError(f"condor_q could not tell which jobs of {experiment} are queued")

@@ -13,7 +13,6 @@ from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass, field
 from os import makedirs
 from os.path import join, realpath
-from pathlib import Path
 from typing import Any
 
 import snakemake_executor_plugin_htcondor as _htcondor_plugin
@@ -26,6 +25,8 @@ from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 from snakemake_interface_executor_plugins.utils import format_cli_arg
 
 from cluster_utils.backends import get_backend
+from cluster_utils.scheduler import adoption
+from cluster_utils.scheduler.adoption import AdoptionCounts
 
 from . import _adopt, _failures, _unmatched
 
@@ -77,9 +78,8 @@ class Executor(_htcondor_plugin.Executor):
         self._earlier_runs = _adopt.EarlierRuns()
         self._queue_unknown_warned = False
         #: adopted HTCondor jobs (ClusterIds); those writing to another event log than ours
-        self._adopted: set[int] = set()
         self._adopted_elsewhere: set[int] = set()
-        self._already_finished = 0
+        self._adoptions = AdoptionCounts()
         if self._bid_command:
             self.logger.info(
                 f"cluster_utils: jobs with a bid are submitted with {self._bid_command} <bid>"
@@ -125,7 +125,7 @@ class Executor(_htcondor_plugin.Executor):
 
     def _add_cluster_utils_commands(self, job: JobExecutorInterface, submit_dict: dict) -> None:
         resources = {key: job.resources.get(key) for key in job.resources.keys()}  # noqa: SIM118
-        runner_job = _failures.runner_job(job)
+        runner_job = adoption.runner_job(job)
         if runner_job is not None:  # so that a rerun finds it (_adopt)
             submit_dict.update(_adopt.submit_attributes(*runner_job))
         args = str(submit_dict.get("arguments", ""))
@@ -161,12 +161,12 @@ class Executor(_htcondor_plugin.Executor):
     def _adopt(self, job: JobExecutorInterface) -> bool:
         """Register the job under what an earlier run left (an HTCondor job still in the queue,
         or a finished state.json) instead of submitting it; False: submit it."""
-        runner_job = _failures.runner_job(job)
+        runner_job = adoption.runner_job(job)
         if runner_job is None:
             return False
         experiment, job_id = runner_job
         try:
-            adoption = self._earlier_runs.adoption(experiment, job_id)
+            found = self._earlier_runs.adoption(experiment, job_id)
         except LookupError as exc:
             if not self._queue_unknown_warned:
                 self._queue_unknown_warned = True
@@ -174,25 +174,25 @@ class Executor(_htcondor_plugin.Executor):
                     f"cluster_utils: {exc}; jobs not known to have finished are submitted again"
                 )
             return False
-        if adoption is None:
+        if found is None:
             return False
-        queued = adoption.queued
-        if queued is None or _adopt.finished_before(experiment, job_id):
-            _touch_outputs(job)  # the runner wrote the done marker; Snakemake removed it
+        queued = found.queued
+        if queued is None or adoption.already_finished(experiment, job_id):
+            adoption.restore_done_marker(job)
         if queued is None:
-            self._already_finished += 1
+            self._adoptions.already_finished += 1
             self.logger.info(
                 f"cluster_utils: job {job_id} already finished (its state.json says so); "
                 "not submitted again"
             )
-            external_id: int | str = _adopt.finished_id(job_id)
+            external_id: int | str = adoption.finished_id(job_id)
         else:
-            for duplicate in adoption.duplicates:
+            for duplicate in found.duplicates:
                 self._remove(
                     duplicate.cluster_id,
                     f"cluster_utils: duplicate of HTCondor job {queued.cluster_id} (job {job_id})",
                 )
-            self._adopted.add(queued.cluster_id)
+            self._adoptions.adopted += 1
             if queued.user_log != realpath(self._unified_log_file):
                 self._adopted_elsewhere.add(queued.cluster_id)
             self.logger.info(
@@ -211,7 +211,7 @@ class Executor(_htcondor_plugin.Executor):
         return super()._try_read_job_log(cluster_id)
 
     def cancel_jobs(self, active_jobs: list[SubmittedJobInfo]) -> None:
-        active_jobs = [j for j in active_jobs if not _adopt.is_finished_id(j.external_jobid)]
+        active_jobs = [j for j in active_jobs if not adoption.is_finished_id(j.external_jobid)]
         if os.getppid() != self._parent_pid:
             # kill -9 of the driver (Snakemake got SIGINT as its parent died): not a request to
             # stop the jobs; they finish, and the same command again adopts them (_adopt)
@@ -225,11 +225,9 @@ class Executor(_htcondor_plugin.Executor):
 
     def shutdown(self) -> None:
         super().shutdown()
-        if self._adopted or self._already_finished:
-            self.logger.info(
-                f"cluster_utils: jobs of earlier runs: {len(self._adopted)} adopted (still in the "
-                f"pool), {self._already_finished} already finished; none of them submitted again"
-            )
+        summary = self._adoptions.summary("the pool")
+        if summary:
+            self.logger.info(summary)
 
     # --- failures -----------------------------------------------------------------------------
 
@@ -250,9 +248,9 @@ class Executor(_htcondor_plugin.Executor):
         if not active_jobs:
             return
         for job_info in active_jobs:
-            if _adopt.is_finished_id(job_info.external_jobid):
+            if adoption.is_finished_id(job_info.external_jobid):
                 self.report_job_success(job_info)  # already finished (_adopt)
-        active_jobs = [j for j in active_jobs if not _adopt.is_finished_id(j.external_jobid)]
+        active_jobs = [j for j in active_jobs if not adoption.is_finished_id(j.external_jobid)]
         unmatched = self._find_unmatched(active_jobs)
         remaining = []
         for job_info in active_jobs:
@@ -305,13 +303,6 @@ class Executor(_htcondor_plugin.Executor):
             )
         except (OSError, subprocess.SubprocessError) as exc:
             self.logger.warning(f"cluster_utils: removing HTCondor job {cluster_id} failed: {exc}")
-
-
-def _touch_outputs(job: JobExecutorInterface) -> None:
-    for output in job.output:
-        path = Path(str(output))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
 
 
 # --- condor_submit_bid ---------------------------------------------------------------------------

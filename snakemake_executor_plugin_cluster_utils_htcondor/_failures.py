@@ -15,30 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from cluster_utils.runner.scheduler_failures import record_scheduler_failure
+from cluster_utils.scheduler.adoption import runner_job
 
-#: The workflow's per-job rule (workflow/rules/jobs.smk).
-RUNNER_RULE = "run_job"
 #: Lines of stderr shown in Snakemake's error message.
 TAIL_LINES = 10
-
-
-def runner_job(job: Any) -> tuple[Path, int] | None:
-    """``(experiment_dir, job_id)`` if this Snakemake job runs one cluster_utils job, else None."""
-    try:
-        if getattr(job, "is_group", lambda: False)() or job.name != RUNNER_RULE:
-            return None
-        job_id = str(job.wildcards.get("job_id", ""))
-        if not job_id.isdigit():
-            return None
-        done = Path(str(job.output[0]))
-    except (AttributeError, IndexError, KeyError, TypeError):
-        return None
-    if done.name != "done" or done.parent.name != job_id or done.parent.parent.name != "jobs":
-        return None
-    experiment = done.parent.parent.parent
-    if not (experiment / ".cluster_utils").is_dir():
-        return None
-    return experiment, int(job_id)
 
 
 def record_failure(experiment: Path, job_id: int, htcondor_reason: str) -> tuple[str, str]:

@@ -6,11 +6,11 @@ hands the executor those jobs once more (their ``done`` markers are missing or m
 incomplete). Before it submits a runner job, the executor looks up the job's latest task in
 ``<experiment>/.cluster_utils/slurm_arrays.jsonl``, asks sacct about all of them in one call, and
 
+- a job whose ``state.json`` says it finished (``cluster_utils.scheduler.adoption``, the rule the
+  runner and every executor plugin share; e.g. it finished while no driver was watching) gets its
+  ``done`` marker back and is registered as done without asking sacct or spending a Slurm job;
 - a task of another run that is still pending, running or requeued is **adopted**: the job is
   registered under that task, not submitted again, and followed like the run's own tasks;
-- a task that COMPLETED and that the job's ``state.json`` names as the one that ran it means the
-  job finished while no driver was watching: its ``done`` marker is restored and it is adopted as
-  done (its script is not run again, no Slurm job is spent);
 - anything else (failed, cancelled, unknown to sacct) is submitted as usual.
 
 The arrays file is read once per experiment and run; sacct is asked only about the earlier tasks
@@ -25,9 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from cluster_utils.experiment import job_state
-from cluster_utils.experiment.layout import ExperimentLayout
-
 from . import _arrays, _status
 
 
@@ -39,16 +36,10 @@ class EarlierTask:
     task: str  #: ``<array id>_<index>``
     run: str  #: the earlier run's UUID (the task's job name)
     status: _status.JobStatus | None = None
-    #: the task that last ran the job per its state.json
-    recorded_task: str | None = None
 
     @property
     def still_in_slurm(self) -> bool:
         return self.status is not None and self.status.active
-
-    @property
-    def finished_unwatched(self) -> bool:
-        return self.status is not None and self.status.succeeded and self.recorded_task == self.task
 
 
 def latest_tasks(experiment: Path, current_run: str) -> dict[str, EarlierTask]:
@@ -96,17 +87,9 @@ def query_tasks(array_ids: Iterable[str]) -> dict[str, _status.JobStatus] | None
     return _status.parse_sacct(proc.stdout) if proc.returncode == 0 else None
 
 
-def with_status(tasks: list[EarlierTask], experiment: Path) -> list[EarlierTask] | None:
-    """``tasks`` (of jobs of ``experiment``) with their status from one sacct call and the task
-    each job's state.json names; None when sacct cannot be asked."""
+def with_status(tasks: list[EarlierTask]) -> list[EarlierTask] | None:
+    """``tasks`` with their status from one sacct call; None when sacct cannot be asked."""
     statuses = query_tasks(task.task.split("_")[0] for task in tasks)
     if statuses is None:
         return None
-    layout = ExperimentLayout.at(experiment)
-    found = []
-    for task in tasks:
-        recorded = None
-        if task.job.isdigit():
-            recorded = job_state.load_state(layout, int(task.job)).scheduler_job_id
-        found.append(replace(task, status=statuses.get(task.task), recorded_task=recorded))
-    return found
+    return [replace(task, status=statuses.get(task.task)) for task in tasks]

@@ -17,6 +17,8 @@ from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
 from cluster_utils.runner.scheduler_failures import record_scheduler_failure
+from cluster_utils.scheduler import adoption
+from cluster_utils.scheduler.adoption import AdoptionCounts
 
 from . import _arrays, _limits, _status
 from ._adopt import EarlierTask
@@ -53,8 +55,7 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         # a rerun adopts tasks of earlier runs (_adopt): per experiment, job -> its earlier task
         self._earlier: dict[str, dict[str, EarlierTask]] = {}
         self._status_runs: set[str] = set()  # earlier runs whose tasks were adopted
-        self._adopted_final: dict[str, _status.JobStatus] = {}  # adopted tasks already done
-        self.adopted_tasks = 0
+        self._adoptions = AdoptionCounts()
         # the driver that started this Snakemake; when it is gone, cancel_jobs cancels nothing
         self._parent_pid = os.getppid()
         #: groups of sbatch options (time, memory, ...) whose replacement was already reported
@@ -133,6 +134,10 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
     ) -> AsyncGenerator[SubmittedJobInfo, None]:
         settings = self.workflow.executor_settings
         initial = float(getattr(settings, "init_seconds_before_status_checks", 40) or 40)
+        for job_info in active_jobs:
+            if adoption.is_finished_id(job_info.external_jobid):
+                self.report_job_success(job_info)  # finished before this run (_adopt)
+        active_jobs = [j for j in active_jobs if not adoption.is_finished_id(j.external_jobid)]
         if not active_jobs:
             self.next_seconds_between_status_checks = initial
             return
@@ -143,7 +148,6 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         for job_info in active_jobs:
             external_id = str(job_info.external_jobid)
             status = None if statuses is None else statuses.get(external_id)
-            status = status or self._adopted_final.get(external_id)
             if status is None or status.active:  # not in accounting yet, or still going
                 yield job_info
                 continue
@@ -206,6 +210,7 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
     # --- end of run ---------------------------------------------------------------------------
 
     def cancel_jobs(self, active_jobs: list[SubmittedJobInfo]) -> None:
+        active_jobs = [j for j in active_jobs if not adoption.is_finished_id(j.external_jobid)]
         with self._lock:
             self._backlog.clear()
             if self._flush_timer is not None:
@@ -232,6 +237,9 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
             self.logger.info(
                 f"cluster_utils: {self.sbatch_calls} sbatch calls "
                 f"({self.array_tasks_submitted} array tasks), {self.status_queries} status "
-                f"queries in {self.status_cycles} status cycles; {self.adopted_tasks} jobs "
+                f"queries in {self.status_cycles} status cycles; {self._adoptions.adopted} jobs "
                 "adopted from earlier runs"
             )
+        summary = self._adoptions.summary("Slurm")
+        if summary:
+            self.logger.info(summary)

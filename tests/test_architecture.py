@@ -55,6 +55,7 @@ ALLOWED: dict[str, set[str]] = {
     "results": {"experiment", "base"},
     "execution": {"runner", "experiment", "backends", "config", "base"},
     "runner": {"experiment", "backends", "base"},
+    "scheduler": {"experiment", "base"},
     "experiment": {"config", "base"},
     "backends": {"base"},
     "config": {"base"},

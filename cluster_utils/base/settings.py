@@ -71,14 +71,16 @@ def load_final_params(path: str | os.PathLike[str], *, dynamic: bool = True) -> 
 
     Only ``__import__`` (a config's ``fixed_params.__import_promise__``, which the job resolves as
     in 3.0) brings in settings nobody has evaluated yet: with ``dynamic`` the dynamic values of
-    the imported files are evaluated here, once, against all the parameters.
+    the imported files are evaluated here, once, against all the parameters. Relative imports are
+    looked up in the current directory (the job's: where 3.0 looked), never next to ``path``.
     """
     settings = read_settings_file(path)
     if not _has_imports(settings):
         return settings
     if not dynamic:
-        return resolve_imports(settings, source=path)
-    resolved = resolve_imports(escape_strings(settings), source=path)  # the runner's: literal
+        return resolve_imports(settings, source=path, relative_to_source=False)
+    escaped = escape_strings(settings)  # the runner's values: literal
+    resolved = resolve_imports(escaped, source=path, relative_to_source=False)
     return evaluate_dynamic(resolved, strict=False, keep_escapes=False)
 
 

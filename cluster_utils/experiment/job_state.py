@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from cluster_utils.base import constants
 from cluster_utils.base.job_protocol import atomic_write_json
 from cluster_utils.experiment.layout import STATUS_NAMES, ExperimentLayout
 
@@ -96,6 +97,29 @@ def load_state(layout: ExperimentLayout, job_id: int) -> JobState:
         return JobState(id=job_id)
     except (OSError, ValueError, TypeError, AttributeError):
         return JobState(id=job_id, reason=UNREADABLE_STATE)
+
+
+def results_exist(layout: ExperimentLayout, state: JobState) -> bool:
+    """Whether the job's metrics are still there: metrics.csv in its working directory, or the
+    copy in state.json that remove_working_dirs keeps."""
+    if state.metrics is not None:
+        return True
+    return (layout.working_dir(state.id) / constants.CLUSTER_METRIC_FILE).is_file()
+
+
+def is_finished(layout: ExperimentLayout, state: JobState) -> bool:
+    """The one rule for "this job is finished; a rerun does not run it again": it was stopped
+    early on the driver's request, or it succeeded and its results still exist. The runner,
+    the repair of a hand-edited experiment, ``--dry-run`` and the executors' adoption of earlier
+    runs' jobs all ask this."""
+    if state.status == STOPPED_EARLY:
+        return True
+    return state.status == SUCCEEDED and results_exist(layout, state)
+
+
+def job_is_finished(layout: ExperimentLayout, job_id: int) -> bool:
+    """:func:`is_finished` for the job's recorded state (no state.json: not finished)."""
+    return is_finished(layout, load_state(layout, job_id))
 
 
 def save_state(layout: ExperimentLayout, state: JobState, *, markers: bool = True) -> None:

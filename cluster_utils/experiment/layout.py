@@ -136,6 +136,11 @@ class ExperimentLayout:
         return self.internal / "run.lock"
 
     @property
+    def scheduler_outage(self) -> Path:
+        """Since when the cluster's scheduler has not answered (experiment.scheduler_outage)."""
+        return self.internal / "scheduler_outage.json"
+
+    @property
     def snakemake_log(self) -> Path:
         return self.internal / "snakemake.log"
 

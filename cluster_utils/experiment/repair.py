@@ -1,6 +1,7 @@
 """Bring an experiment directory that was edited by hand (or damaged) back to a state a rerun
 can continue from (docs/results_layout.md, "What you may delete or edit").
 
+- A job that is finished (``job_state.is_finished``) keeps its ``done`` marker.
 - A job recorded as succeeded whose results are gone (metrics.csv deleted, and no copy in its
   state.json) is set back to pending, so the next run runs it again.
 - A job's ``done`` marker without a succeeded state is removed, and so is a chunk's marker when
@@ -12,17 +13,11 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from cluster_utils.base import constants
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.chunks import read_chunk
 from cluster_utils.experiment.layout import ExperimentLayout
 
 RESULTS_LOST = "its results were deleted (metrics.csv); running it again"
-
-
-def results_exist(layout: ExperimentLayout, state: job_state.JobState) -> bool:
-    metrics = layout.working_dir(state.id) / constants.CLUSTER_METRIC_FILE
-    return state.metrics is not None or metrics.is_file()
 
 
 def repair_jobs(layout: ExperimentLayout, job_ids: list[int]) -> list[int]:
@@ -33,7 +28,7 @@ def repair_jobs(layout: ExperimentLayout, job_ids: list[int]) -> list[int]:
         if not marker.exists():
             continue
         state = job_state.load_state(layout, job_id)
-        if state.status == job_state.SUCCEEDED and results_exist(layout, state):
+        if job_state.is_finished(layout, state):
             continue
         if state.reason == job_state.UNREADABLE_STATE:
             print(f"cluster_utils: warning: job {job_id}: {state.reason}", file=sys.stderr)

@@ -9,7 +9,6 @@ from typing import TextIO
 from cluster_utils.base.nested_dicts import flatten_dict
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
-from cluster_utils.experiment.repair import results_exist
 from cluster_utils.grid.planning import PlannedJob
 
 
@@ -17,8 +16,8 @@ def job_action(layout: ExperimentLayout, job_id: int) -> str:
     if not layout.job_dir(job_id).exists():
         return "run"
     state = job_state.load_state(layout, job_id)
-    if state.status == job_state.SUCCEEDED and results_exist(layout, state):
-        return "skip (succeeded)"
+    if job_state.is_finished(layout, state):
+        return f"skip ({state.status.replace('_', ' ')})"
     if state.status == job_state.FAILED:
         return "run again (failed)"
     return "run"

@@ -16,18 +16,12 @@ import sys
 import time
 from typing import TextIO
 
+from cluster_utils.base.durations import format_duration
 from cluster_utils.base.job_protocol import read_progress
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 
 FAILURE_TAIL_LINES = 5
-
-
-def format_duration(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
 class SmoothedEta:

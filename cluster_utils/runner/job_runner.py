@@ -104,13 +104,6 @@ class JobRunner:
     def _log(self, message: str, level: str = "INFO") -> None:
         job_state.log_line(self.layout, message, level)
 
-    def _finished_before(self, state: JobState) -> bool:
-        if state.status == job_state.STOPPED_EARLY:
-            return True
-        # the metrics live in the working dir, or in the state once remove_working_dirs ran
-        has_metrics = self.metrics_file.is_file() or state.metrics is not None
-        return state.status == job_state.SUCCEEDED and has_metrics
-
     def _mark_done(self) -> None:
         self.layout.done_marker(self.job_id).touch()
 
@@ -192,7 +185,7 @@ class JobRunner:
 
     def _exit_without_running(self, state: JobState) -> int | None:
         """The exit code when the job must not run (finished before, run aborted), else None."""
-        if self._finished_before(state):
+        if job_state.is_finished(self.layout, state):
             self._mark_done()
             print(f"cluster_utils: job {self.job_id} already finished; not run again", flush=True)
             return 0

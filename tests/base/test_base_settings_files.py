@@ -242,12 +242,13 @@ def test_final_params_are_not_evaluated(tmp_path):
     assert not (tmp_path / "pwned").exists()
 
 
-def test_final_params_evaluate_only_what_they_import(tmp_path):
+def test_final_params_evaluate_only_what_they_import(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     _json(
         tmp_path / "imported.json",
         {"iterations": 20, "double": "{x * 2}", "lit": "{{y}}", "own": "{1+1}"},
     )
-    params = {"__import__": "../../imported.json", "x": 3, "own": "{1+1}", "text": "{x}"}
+    params = {"__import__": "imported.json", "x": 3, "own": "{1+1}", "text": "{x}"}
     path = _json(tmp_path / "jobs" / "0" / "params.json", params)
     assert load_final_params(path) == {
         "iterations": 20,
@@ -258,3 +259,41 @@ def test_final_params_evaluate_only_what_they_import(tmp_path):
         "text": "{x}",
     }
     assert load_final_params(path, dynamic=False)["double"] == "{x * 2}"
+
+
+@pytest.mark.parametrize("name", ["params.json", "state.json", "base_params.json"])
+def test_final_params_import_from_where_the_job_runs(tmp_path, monkeypatch, name):
+    """3.0 resolved a promised file in the job's directory (the code checkout), never next to the
+    job's parameter file, whose neighbours are the job's own files (issue 19)."""
+    checkout = tmp_path / "checkout"
+    _json(checkout / name, {"iterations": 20, "optimizer": "Adam"})
+    job_dir = tmp_path / "results" / "exp" / "jobs" / "0"
+    _json(job_dir / "state.json", {"status": "running", "iterations": -1})
+    path = _json(job_dir / "params.json", {"__import__": name, "optimizer": "SGD", "id": 0})
+    monkeypatch.chdir(checkout)
+    for dynamic in (True, False):
+        assert load_final_params(path, dynamic=dynamic) == {
+            "iterations": 20,
+            "optimizer": "SGD",
+            "id": 0,
+        }
+
+
+def test_final_params_import_not_found_names_the_job_directory(tmp_path, monkeypatch):
+    job_dir = tmp_path / "jobs" / "0"
+    _json(job_dir / "base.json", {"a": 1})  # next to the parameter file: not looked at
+    path = _json(job_dir / "params.json", {"__import__": "base.json"})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError) as error:
+        load_final_params(path)
+    assert "imported settings file 'base.json' not found" in str(error.value)
+    assert f"'{tmp_path / 'base.json'}'" in str(error.value)
+    assert str(job_dir / "base.json") not in str(error.value)
+
+
+def test_a_file_importing_its_own_name_gets_the_one_in_the_current_directory(tmp_path, monkeypatch):
+    """A job's params.json run by hand (``python main.py jobs/0/params.json``) from the checkout."""
+    _json(tmp_path / "params.json", {"iterations": 20})
+    path = _json(tmp_path / "jobs" / "0" / "params.json", {"__import__": "params.json", "x": 1})
+    monkeypatch.chdir(tmp_path)
+    assert load_settings_file(path) == {"iterations": 20, "x": 1}

@@ -109,3 +109,86 @@ def test_rosenbrock_jobs_receive_the_promised_params(tmp_path: Path) -> None:
     data = pd.read_csv(results / "rosenbrock_opt" / "all_data.csv")
     assert len(data) == 3
     assert (data["final_value"] == data["optimizer_params.lr"] * 20).all()
+
+
+def _flat_rosenbrock(tmp_path: Path, promised_name: str) -> Path:
+    """3.0's rosenbrock config and params file side by side, the config promising the file by
+    its bare name: the user runs the command from that directory (issue 19)."""
+    directory = tmp_path / "rosenbrock"
+    directory.mkdir()
+    source = UPSTREAM / "examples" / "rosenbrock"
+    shutil.copy(source / "params.json", directory / promised_name)
+    (directory / "main.py").write_text(RECORDING_MAIN)
+    config = json.loads((source / "optimization.json").read_text())
+    config["script_relative_path"] = "main.py"
+    config["fixed_params"] = {"__import_promise__": promised_name}
+    (directory / "optimization.json").write_text(json.dumps(config, indent=2))
+    return directory
+
+
+def _run_cli(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cluster_utils.cli.main", *args, "--profile", "local"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _check_seen(directory: Path, n_jobs: int) -> None:
+    seen = sorted((directory / "seen").glob("*.json"))
+    assert len(seen) == n_jobs
+    for path in seen:
+        params = json.loads(path.read_text())
+        assert params["iterations"] == 20  # from the promised file
+        assert Path(params["working_dir"]).name == path.stem  # not the file's "result"
+
+
+@pytest.mark.slow
+def test_a_promised_params_json_next_to_the_config_reaches_every_job(tmp_path: Path) -> None:
+    """The job's own parameter file is also called params.json: the promise must not resolve to
+    it (every job failed with an import cycle before)."""
+    directory = _flat_rosenbrock(tmp_path, "params.json")
+    result = _run_cli(
+        directory,
+        "optimize",
+        "optimization.json",
+        f"results_dir={str(tmp_path / 'results')!r}",
+        "run_in_working_dir=True",
+        "optimization_setting.number_of_samples=3",
+        "optimization_setting.n_jobs_per_iteration=3",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    _check_seen(directory, 3)
+    data = pd.read_csv(tmp_path / "results" / "rosenbrock_opt" / "all_data.csv")
+    assert len(data) == 3
+    assert (data["final_value"] == data["optimizer_params.lr"] * 20).all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("promised_name", ["state.json", "base_params.json"])
+def test_a_promised_file_of_any_name_reaches_every_grid_job(
+    tmp_path: Path, promised_name: str
+) -> None:
+    """Any name, also one of the other files next to a job's parameters (state.json), means the
+    user's file in the directory the command ran in."""
+    directory = _flat_rosenbrock(tmp_path, promised_name)
+    config = json.loads((directory / "optimization.json").read_text())
+    grid = {
+        key: config[key] for key in ("script_relative_path", "fixed_params", "environment_setup")
+    }
+    grid["optimization_procedure_name"] = "rosenbrock_grid"
+    grid["results_dir"] = str(tmp_path / "results")
+    grid["run_in_working_dir"] = True
+    grid["hyperparam_list"] = [
+        {"param": "optimizer_params.lr", "values": [0.1, 0.2]},
+        {"param": "optimizer", "values": ["SGD"]},
+    ]
+    (directory / "grid.json").write_text(json.dumps(grid, indent=2))
+    result = _run_cli(directory, "grid-search", "grid.json")
+    assert result.returncode == 0, result.stderr[-3000:]
+    _check_seen(directory, 2)
+    data = pd.read_csv(tmp_path / "results" / "rosenbrock_grid" / "all_data.csv")
+    assert sorted(data["final_value"]) == pytest.approx([2.0, 4.0])

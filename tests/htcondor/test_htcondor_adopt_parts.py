@@ -1,7 +1,7 @@
 """The parts of adopting an earlier run's HTCondor jobs, without daemons: the job ad attributes a
-runner job is submitted with, the ``condor_q`` constraint that finds them again, reading its
-answer, and the "already finished" rule (which must stay the runner's). The whole story runs on
-the localhost pool in test_htcondor_adopt.py.
+runner job is submitted with, the ``condor_q`` constraint that finds them again and reading its
+answer (the "already finished" rule is shared: tests/runner/test_finished_rule.py). The whole
+story runs on the localhost pool in test_htcondor_adopt.py.
 """
 
 from __future__ import annotations
@@ -10,11 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-
-from cluster_utils.base import constants
-from cluster_utils.experiment import job_state
-from cluster_utils.experiment.layout import ExperimentLayout
-from cluster_utils.runner.job_runner import JobRunner
 
 htcondor = pytest.importorskip("htcondor", reason="needs the htcondor bindings (htcondor<25)")
 classad = pytest.importorskip("classad")
@@ -90,39 +85,3 @@ def test_parse_queue_keeps_the_newest_job_first_and_skips_foreign_ads() -> None:
     assert queued[3][1].user_log == "/e/l"  # relative to the job's Iwd
     assert queued[4] == [adopt.QueuedJob(13, 4, 5, None)]
     assert adopt.parse_queue("") == {}
-
-
-def test_finished_ids_are_not_htcondor_ids() -> None:
-    assert adopt.is_finished_id(adopt.finished_id(5))
-    assert not adopt.is_finished_id(5) and not adopt.is_finished_id("5")
-
-
-@pytest.mark.parametrize(
-    ("status", "metrics_file", "metrics_in_state"),
-    [
-        (job_state.SUCCEEDED, True, False),
-        (job_state.SUCCEEDED, False, True),
-        (job_state.SUCCEEDED, False, False),  # metrics.csv deleted: runs again
-        (job_state.STOPPED_EARLY, False, False),
-        (job_state.FAILED, True, False),
-        (job_state.RUNNING, False, False),
-        (job_state.PENDING, False, False),
-    ],
-)
-def test_already_finished_is_the_runners_rule(
-    tmp_path: Path, status: str, metrics_file: bool, metrics_in_state: bool
-) -> None:
-    layout = ExperimentLayout.at(tmp_path)
-    layout.job_dir(2).mkdir(parents=True)
-    state = job_state.JobState(id=2, status=status, metrics={"y": 1} if metrics_in_state else None)
-    job_state.save_state(layout, state)
-    if metrics_file:
-        layout.working_dir(2).mkdir(parents=True)
-        (layout.working_dir(2) / constants.CLUSTER_METRIC_FILE).write_text("y\n1\n")
-    runner = JobRunner(tmp_path, 2)
-    expected = runner._finished_before(job_state.load_state(layout, 2))
-    assert adopt.finished_before(tmp_path, 2) is expected
-
-
-def test_no_state_is_not_finished(tmp_path: Path) -> None:
-    assert adopt.finished_before(tmp_path, 9) is False

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.scheduler import adoption
 
 executor_module = pytest.importorskip("snakemake_executor_plugin_cluster_utils_slurm._executor")
 from snakemake_executor_plugin_cluster_utils_slurm import _adopt, _status  # noqa: E402
@@ -44,23 +46,19 @@ def test_latest_task_of_each_job_from_the_arrays_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "recorded", "still_in_slurm", "finished_unwatched"),
+    ("state", "still_in_slurm"),
     [
-        ("PENDING", None, True, False),
-        ("RUNNING", "10_0", True, False),
-        ("REQUEUED", "10_0", True, False),  # exit_for_resume: it runs again
-        ("COMPLETED", "10_0", False, True),  # the runner recorded this very task
-        ("COMPLETED", "9_3", False, False),  # an "already finished" pass, or the state is gone
-        ("COMPLETED", None, False, False),
-        ("FAILED", "10_0", False, False),
-        ("CANCELLED", "10_0", False, False),
+        ("PENDING", True),
+        ("RUNNING", True),
+        ("REQUEUED", True),  # exit_for_resume: it runs again
+        ("COMPLETED", False),  # finished: state.json decides (cluster_utils.scheduler.adoption)
+        ("FAILED", False),
+        ("CANCELLED", False),
     ],
 )
-def test_what_an_earlier_task_means(
-    state: str, recorded: str | None, still_in_slurm: bool, finished_unwatched: bool
-) -> None:
-    task = _adopt.EarlierTask("0", "10_0", OLD, _status.JobStatus("10_0", state), recorded)
-    assert (task.still_in_slurm, task.finished_unwatched) == (still_in_slurm, finished_unwatched)
+def test_what_an_earlier_task_means(state: str, still_in_slurm: bool) -> None:
+    task = _adopt.EarlierTask("0", "10_0", OLD, _status.JobStatus("10_0", state))
+    assert task.still_in_slurm is still_in_slurm
     assert not _adopt.EarlierTask("0", "10_0", OLD).still_in_slurm  # unknown to sacct
 
 
@@ -68,7 +66,14 @@ def _runner_job(experiment: Path, job_id: int) -> SimpleNamespace:
     done = ExperimentLayout.at(experiment).done_marker(job_id)
     done.parent.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "cluster_utils.runner", str(experiment), str(job_id)]
-    return SimpleNamespace(name="run_job", jobid=job_id, output=[str(done)], argv=argv)
+    return SimpleNamespace(
+        name="run_job",
+        jobid=job_id,
+        output=[str(done)],
+        argv=argv,
+        wildcards={"job_id": str(job_id)},
+        is_group=lambda: False,
+    )
 
 
 def _fake(tmp_path: Path, experiment: Path) -> Any:
@@ -80,7 +85,6 @@ def _fake(tmp_path: Path, experiment: Path) -> Any:
         _in_flight=set(),
         _earlier={},
         _status_runs=set(),
-        _adopted_final={},
         _report_job_submission_threadsafe=reported.append,
     )
     fake.reported = reported
@@ -89,19 +93,32 @@ def _fake(tmp_path: Path, experiment: Path) -> Any:
 
 def test_an_adopted_job_is_registered_under_its_earlier_task(tmp_path: Path) -> None:
     experiment = tmp_path / "exp"
-    running = _adopt.EarlierTask("1", "10_1", OLD, _status.JobStatus("10_1", "RUNNING"), "10_1")
-    done = _adopt.EarlierTask("0", "10_0", OLD, _status.JobStatus("10_0", "COMPLETED"), "10_0")
-    jobs = [_runner_job(experiment, i) for i in range(2)]
+    running = _adopt.EarlierTask("1", "10_1", OLD, _status.JobStatus("10_1", "RUNNING"))
+    job = _runner_job(experiment, 1)
     fake = _fake(tmp_path, experiment)
-    executor_module.Executor._register_adopted(fake, jobs[0], jobs[0].argv, done)
-    executor_module.Executor._register_adopted(fake, jobs[1], jobs[1].argv, running)
-    assert [(i.job.jobid, i.external_jobid) for i in fake.reported] == [(0, "10_0"), (1, "10_1")]
-    assert fake.reported[1].aux["cluster_utils_argv"] == jobs[1].argv
-    assert Path(jobs[0].output[0]).exists()  # finished unwatched: its done marker is back
-    assert not Path(jobs[1].output[0]).exists()
+    executor_module.Executor._register_adopted(fake, job, job.argv, running)
+    assert [(i.job.jobid, i.external_jobid) for i in fake.reported] == [(1, "10_1")]
+    assert fake.reported[0].aux["cluster_utils_argv"] == job.argv
+    assert not Path(job.output[0]).exists()
     assert fake._in_flight == {"10_1"}  # counts against the submit cap until it ends
-    assert fake._adopted_final == {"10_0": done.status}  # its status needs no sacct record
     assert fake._status_runs == {OLD}  # the status query asks for the earlier run's jobs too
+
+
+def test_a_finished_job_is_registered_as_done_without_slurm(tmp_path: Path) -> None:
+    experiment = tmp_path / "exp"
+    layout = ExperimentLayout.at(experiment)
+    layout.job_dir(0).mkdir(parents=True)
+    job_state.save_state(layout, job_state.JobState(id=0, status=job_state.STOPPED_EARLY))
+    finished, pending = _runner_job(experiment, 0), _runner_job(experiment, 1)
+    fake = _fake(tmp_path, experiment)
+    fake.__dict__.update(
+        _adoptions=adoption.AdoptionCounts(), logger=logging.getLogger("test_slurm_adopt")
+    )
+    register = executor_module.Executor._register_if_finished
+    assert register(fake, finished) and not register(fake, pending)
+    assert [i.external_jobid for i in fake.reported] == [adoption.finished_id(0)]
+    assert Path(finished.output[0]).exists()  # its done marker is back
+    assert fake._adoptions.already_finished == 1 and not fake._in_flight
 
 
 def test_each_earlier_task_is_offered_once(tmp_path: Path) -> None:
@@ -124,6 +141,10 @@ def test_a_driver_killed_by_kill_9_leaves_its_slurm_jobs_running(caplog) -> None
         logger=logging.getLogger("test_slurm_adopt"),
     )
     with caplog.at_level(logging.WARNING, logger="test_slurm_adopt"):
-        executor_module.Executor.cancel_jobs(fake, [object(), object()])  # no scancel
+        executor_module.Executor.cancel_jobs(fake, [_info("1_0"), _info("1_1")])  # no scancel
     assert fake._backlog == []  # nothing more is submitted
     assert "its 2 Slurm jobs keep running" in caplog.text
+
+
+def _info(external_id: str) -> SimpleNamespace:
+    return SimpleNamespace(external_jobid=external_id)

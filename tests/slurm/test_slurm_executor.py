@@ -377,7 +377,6 @@ def _status_executor(tmp_path: Path, statuses: dict[str, _status.JobStatus]) -> 
         _in_flight=set(),
         _backlog=deque(),
         _limit_hit=False,
-        _adopted_final={},
         _max_status_interval=20.0,
         next_seconds_between_status_checks=None,
         report_job_success=lambda info: calls["success"].append(info.external_jobid),

@@ -125,7 +125,7 @@ def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_slurm(tmp_path:
     assert (sbatch_calls, tasks) == (0, 0)
     log = run.snakemake_log
     assert "jobs adopted from earlier runs, still in Slurm" in log
-    assert "jobs adopted from earlier runs, finished while no run watched" in log
+    assert "already finished (its state.json says so); not submitted again" in log
     # each job ran in the task the first run submitted it as; all of them completed
     records = {r["JobID"]: r["State"] for r in sacct("--name", name, fields="JobID,State")}
     array_id = first_array["array_job_id"]

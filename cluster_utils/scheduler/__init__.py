@@ -1,0 +1,3 @@
+"""What every executor plugin (``cluster-utils-slurm``, ``cluster-utils-htcondor``, ...) shares
+about its scheduler: adopting the jobs earlier runs left behind (``adoption``) and telling the user
+when the scheduler stops answering (``outage``). The scheduler specifics stay in the plugins."""
