@@ -6,11 +6,11 @@ the executor those jobs once more. Before it submits a runner job, the executor 
 job's latest subjob in ``<experiment>/.cluster_utils/pbs_arrays.jsonl``, asks qstat about all of
 them in one call, and
 
+- a job whose ``state.json`` says it finished (``cluster_utils.scheduler.adoption``, the rule the
+  runner and every executor plugin share; e.g. it finished while no driver was watching) gets its
+  ``done`` marker back and is registered as done without asking qstat or spending a PBS job;
 - a subjob of another run that is still queued, running or held is **adopted**: the job is
   registered under it, not submitted again, and followed like the run's own;
-- a subjob that finished with exit status 0 and that the job's ``state.json`` names as the one
-  that ran it means the job finished while no driver was watching: its ``done`` marker is
-  restored and it is adopted as done (its script is not run again);
 - anything else (failed, deleted, unknown to PBS) is submitted as usual.
 """
 
@@ -19,9 +19,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-from cluster_utils.experiment import job_state
-from cluster_utils.experiment.layout import ExperimentLayout
 
 from . import _arrays, _status
 
@@ -34,16 +31,10 @@ class EarlierTask:
     task: str  #: the subjob's (or plain job's) PBS id
     run: str  #: the earlier run's UUID
     status: _status.JobStatus | None = None
-    #: the PBS job that last ran the job per its state.json
-    recorded_task: str | None = None
 
     @property
     def still_in_pbs(self) -> bool:
         return self.status is not None and self.status.active
-
-    @property
-    def finished_unwatched(self) -> bool:
-        return self.status is not None and self.status.succeeded and self.recorded_task == self.task
 
 
 def latest_tasks(experiment: Path, current_run: str) -> dict[str, EarlierTask]:
@@ -66,17 +57,9 @@ def latest_tasks(experiment: Path, current_run: str) -> dict[str, EarlierTask]:
     return {job: task for job, task in latest.items() if task.run != current_run}
 
 
-def with_status(tasks: list[EarlierTask], experiment: Path) -> list[EarlierTask] | None:
-    """``tasks`` with their status from one qstat call and the PBS job each job's state.json
-    names; None when the server cannot be asked."""
+def with_status(tasks: list[EarlierTask]) -> list[EarlierTask] | None:
+    """``tasks`` with their status from one qstat call; None when the server cannot be asked."""
     statuses = _status.query(_arrays.parent_of(task.task) for task in tasks)
     if statuses is None:
         return None
-    layout = ExperimentLayout.at(experiment)
-    found = []
-    for task in tasks:
-        recorded = None
-        if task.job.isdigit():
-            recorded = job_state.load_state(layout, int(task.job)).scheduler_job_id
-        found.append(replace(task, status=statuses.get(task.task), recorded_task=recorded))
-    return found
+    return [replace(task, status=statuses.get(task.task)) for task in tasks]

@@ -7,7 +7,6 @@ import contextlib
 import os
 import subprocess
 import threading
-import time
 import uuid
 from collections import deque
 from collections.abc import AsyncGenerator
@@ -23,6 +22,9 @@ from cluster_utils.base.constants import RETURN_CODE_FOR_RESUME
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.scheduler_failures import record_scheduler_failure
+from cluster_utils.scheduler import adoption
+from cluster_utils.scheduler.adoption import AdoptionCounts
+from cluster_utils.scheduler.outage import SchedulerOutage
 
 from . import _arrays, _limits, _status
 from ._adopt import EarlierTask
@@ -72,9 +74,9 @@ class Executor(ArraySubmission, RemoteExecutor):
         self._main_event_loop: asyncio.AbstractEventLoop | None = None
         # a rerun adopts jobs of earlier runs (_adopt): per experiment, job -> its earlier subjob
         self._earlier: dict[str, dict[str, EarlierTask]] = {}
-        self._adopted_final: dict[str, _status.JobStatus] = {}
+        self._adoptions = AdoptionCounts()
         self._unknown_cycles: dict[str, int] = {}
-        self._server_down_since: float | None = None
+        self._outage = SchedulerOutage("PBS server", self.logger.warning)
         # the driver that started this Snakemake; when it is gone, cancel_jobs cancels nothing
         self._parent_pid = os.getppid()
         #: groups of qsub options (walltime, select, ...) whose replacement was already reported
@@ -85,7 +87,6 @@ class Executor(ArraySubmission, RemoteExecutor):
         self.resubmitted = 0
         self.status_queries = 0
         self.status_cycles = 0
-        self.adopted_tasks = 0
         self.logger.info(
             f"cluster_utils: PBS run {self.run_uuid}; jobs go out as PBS arrays (at most "
             f"{self._max_array_tasks} subjobs per qsub, submit cap {self._submit_cap or 'none'})"
@@ -136,40 +137,34 @@ class Executor(ArraySubmission, RemoteExecutor):
     def _count_query(self) -> None:
         self.status_queries += 1
 
-    def _server_notice(self, answering: bool, n_jobs: int) -> None:
-        """Say once when the server stops answering, and once when it answers again."""
-        now = time.time()
-        if not answering and self._server_down_since is None:
-            self._server_down_since = now
-            self.logger.warning(
-                f"cluster_utils: the PBS server is not answering since {time.strftime('%H:%M:%S')}"
-                f"; {n_jobs} jobs are waited for (not treated as failed)"
-            )
-        elif answering and self._server_down_since is not None:
-            self.logger.warning(
-                "cluster_utils: the PBS server is answering again after "
-                f"{now - self._server_down_since:.0f} s"
-            )
-            self._server_down_since = None
-
     async def check_active_jobs(
         self, active_jobs: list[SubmittedJobInfo]
     ) -> AsyncGenerator[SubmittedJobInfo, None]:
         initial = self._initial_interval
+        for job_info in active_jobs:
+            if adoption.is_finished_id(job_info.external_jobid):
+                self.report_job_success(job_info)  # finished before this run (_adopt)
+        active_jobs = [j for j in active_jobs if not adoption.is_finished_id(j.external_jobid)]
         if not active_jobs:
             self.next_seconds_between_status_checks = initial
             return
         self.status_cycles += 1
         ids = {_arrays.parent_of(str(info.external_jobid)) for info in active_jobs}
-        ids -= set(self._adopted_final)
+        for info in active_jobs:
+            argv = info.aux.get("cluster_utils_argv")
+            if argv:
+                self._outage.watch(_arrays.experiment_of(argv))
         async with self.status_rate_limiter:
-            statuses = await asyncio.to_thread(_status.query, ids, self._count_query) if ids else {}
-        self._server_notice(statuses is not None, len(active_jobs))
+            statuses = await asyncio.to_thread(_status.query, ids, self._count_query)
+        if statuses is None:
+            self._outage.note_failure(f"{len(active_jobs)} jobs are waited for")
+        else:
+            self._outage.note_success()
         any_finished = False
         for job_info in active_jobs:
             external_id = str(job_info.external_jobid)
-            status = self._adopted_final.get(external_id)
-            if status is None and statuses is not None:
+            status = None
+            if statuses is not None:
                 status = statuses.get(external_id)
                 if status is None:
                     lost = self._lost(job_info)
@@ -284,7 +279,11 @@ class Executor(ArraySubmission, RemoteExecutor):
                 "again adopts them"
             )
             return
-        ids = sorted({str(info.external_jobid) for info in active_jobs} - set(self._adopted_final))
+        ids = sorted(
+            str(info.external_jobid)
+            for info in active_jobs
+            if not adoption.is_finished_id(info.external_jobid)
+        )
         for start in range(0, len(ids), QDEL_CHUNK):
             chunk = ids[start : start + QDEL_CHUNK]
             with contextlib.suppress(OSError, subprocess.SubprocessError):
@@ -304,6 +303,10 @@ class Executor(ArraySubmission, RemoteExecutor):
         self.logger.info(
             f"cluster_utils: {self.qsub_calls} qsub calls ({self.subjobs_submitted} jobs, "
             f"{self.resubmitted} resubmitted for resume), {self.status_queries} qstat calls in "
-            f"{self.status_cycles} status cycles; {self.adopted_tasks} jobs adopted from "
+            f"{self.status_cycles} status cycles; {self._adoptions.adopted} jobs adopted from "
             "earlier runs"
         )
+        self._outage.close()
+        summary = self._adoptions.summary("PBS")
+        if summary:
+            self.logger.info(summary)

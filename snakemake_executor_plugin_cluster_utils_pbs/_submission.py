@@ -12,6 +12,7 @@ from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
 from cluster_utils.backends import get_backend
+from cluster_utils.scheduler import adoption
 
 from . import _adopt, _arrays, _status, _user_options
 
@@ -202,42 +203,60 @@ class ArraySubmission:
         )
 
     def _adopt_earlier_tasks(self, batch: list[JobExecutorInterface]) -> list[JobExecutorInterface]:
-        """Adopt the jobs whose subjob of an earlier run is still in PBS or finished unwatched
-        (see ``_adopt``); return the others, to be submitted."""
+        """Register the jobs that already finished and adopt those whose subjob of an earlier run
+        is still in PBS (see ``_adopt``); return the others, to be submitted."""
         rest: list[JobExecutorInterface] = []
-        candidates: dict[str, list[tuple[JobExecutorInterface, list[str], _adopt.EarlierTask]]]
-        candidates = {}
+        candidates: list[tuple[JobExecutorInterface, list[str], _adopt.EarlierTask]] = []
         for job in batch:
+            if self._register_if_finished(job):
+                continue
             argv = self.runner_argv(job)
             earlier = self._earlier_task(argv) if argv else None
             if argv is None or earlier is None:
                 rest.append(job)
             else:
-                candidates.setdefault(_arrays.experiment_of(argv), []).append((job, argv, earlier))
-        adopted: dict[bool, list[str]] = {True: [], False: []}
-        for experiment, members in candidates.items():
-            known = _adopt.with_status([earlier for _, _, earlier in members], Path(experiment))
-            if known is None:
-                self.logger.warning(
-                    "cluster_utils: qstat could not tell the state of earlier runs' PBS jobs; "
-                    "their jobs are submitted again"
-                )
-                known = [_adopt.EarlierTask(e.job, e.task, e.run) for _, _, e in members]
-            for (job, argv, _), earlier in zip(members, known, strict=True):
-                if earlier.still_in_pbs or earlier.finished_unwatched:
-                    self._register_adopted(job, argv, earlier)
-                    adopted[earlier.finished_unwatched].append(f"{earlier.job} ({earlier.task})")
-                else:
-                    rest.append(job)
-        for done, jobs in adopted.items():
-            if jobs:
-                self.adopted_tasks += len(jobs)
-                what = "finished while no run watched" if done else "still in PBS"
-                self.logger.info(
-                    f"cluster_utils: {len(jobs)} jobs adopted from earlier runs, {what} (not "
-                    f"submitted again): {', '.join(jobs[:20])}{' ...' if len(jobs) > 20 else ''}"
-                )
+                candidates.append((job, argv, earlier))
+        if not candidates:
+            return rest
+        known = _adopt.with_status([earlier for _, _, earlier in candidates])
+        if known is None:
+            self.logger.warning(
+                "cluster_utils: qstat could not tell the state of earlier runs' PBS jobs; their "
+                "jobs are submitted again"
+            )
+            known = [earlier for _, _, earlier in candidates]
+        adopted: list[str] = []
+        for (job, argv, _), earlier in zip(candidates, known, strict=True):
+            if earlier.still_in_pbs:
+                self._register(job, earlier.task, argv)
+                adopted.append(f"{earlier.job} ({earlier.task})")
+            else:
+                rest.append(job)
+        if adopted:
+            self._adoptions.adopted += len(adopted)
+            shown = ", ".join(adopted[:20]) + (" ..." if len(adopted) > 20 else "")
+            self.logger.info(
+                f"cluster_utils: {len(adopted)} jobs adopted from earlier runs, still in PBS "
+                f"(not submitted again): {shown}"
+            )
         return rest
+
+    def _register_if_finished(self, job: JobExecutorInterface) -> bool:
+        """A job that finished before this run (its state.json says so) is registered as done,
+        with its ``done`` marker back, instead of being submitted."""
+        found = adoption.runner_job(job)
+        if found is None or not adoption.already_finished(*found):
+            return False
+        adoption.restore_done_marker(job)
+        self._adoptions.already_finished += 1
+        self.logger.info(
+            f"cluster_utils: job {found[1]} already finished (its state.json says so); "
+            "not submitted again"
+        )
+        self._report_job_submission_threadsafe(
+            SubmittedJobInfo(job, external_jobid=adoption.finished_id(found[1]))
+        )
+        return True
 
     def _earlier_task(self, argv: list[str]) -> _adopt.EarlierTask | None:
         """The job's latest subjob of an earlier run (the arrays file is read once per run)."""
@@ -245,17 +264,6 @@ class ArraySubmission:
         if experiment not in self._earlier:
             self._earlier[experiment] = _adopt.latest_tasks(Path(experiment), self.run_uuid)
         return self._earlier[experiment].pop(" ".join(argv[4:]), None)
-
-    def _register_adopted(
-        self, job: JobExecutorInterface, argv: list[str], earlier: _adopt.EarlierTask
-    ) -> None:
-        """Register the job under its earlier subjob instead of submitting it."""
-        if earlier.finished_unwatched:  # the runner wrote the marker; Snakemake removed it
-            assert earlier.status is not None
-            for output in job.output:
-                Path(output).touch()
-            self._adopted_final[earlier.task] = earlier.status
-        self._register(job, earlier.task, argv)
 
     def _back_to_backlog(self, jobs: list[JobExecutorInterface], error: str) -> None:
         with self._lock:

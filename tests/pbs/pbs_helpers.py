@@ -108,7 +108,7 @@ def run_grid(config: Path, *snakemake_args: str, timeout: float = 300) -> GridRu
 
 
 def experiment_dir(workdir: Path, output: str) -> Path:
-    found = [p.parent.parent for p in workdir.glob("*/.cluster_utils/launch.json")]
+    found = [p.parent.parent for p in workdir.glob("results/*/.cluster_utils/launch.json")]
     assert len(found) == 1, f"expected one experiment in {workdir}, found {found}:\n{output}"
     return found[0]
 

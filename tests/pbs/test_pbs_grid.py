@@ -1,0 +1,91 @@
+"""A grid on the real localhost PBS through profiles/pbs: arrays, failures with their reasons, a
+walltime kill, exit_for_resume, pass-through qsub options, then a rerun of only the failed jobs.
+
+One experiment serves every assertion (its two runs take about a minute on the node's 2 CPUs).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.pbs.pbs_helpers import (
+    LIFECYCLE_SCRIPT,
+    executor_counts,
+    qstat_jobs,
+    run_grid,
+    write_grid,
+)
+
+pytestmark = [pytest.mark.pbs, pytest.mark.slow, pytest.mark.usefixtures("pbs_cluster")]
+
+MODES = ["ok1", "ok2", "fail", "resume", "timeout"]
+
+
+def _runs(workdir: Path, mode: str) -> list[dict]:
+    path = workdir / "runs" / mode
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_grid_failures_walltime_resume_options_and_rerun_of_failed_jobs(tmp_path: Path) -> None:
+    (tmp_path / "job.py").write_text(LIFECYCLE_SCRIPT)
+    config = write_grid(
+        tmp_path,
+        "life",
+        "job.py",
+        [{"param": "mode", "values": MODES}],
+        cluster_requirements={
+            "request_time": "10",  # 10 minutes ...
+            # ... replaced by the user's walltime (8 s), and a project PBS shows in qstat -f
+            "extra_submission_options": ["-l", "walltime=00:00:08", "-P", "cu_test_project"],
+        },
+        max_resumes=3,
+    )
+    first = run_grid(config)
+    log = first.snakemake_log
+    assert "3 succeeded, 2 failed, 0 not finished (of 5 jobs)" in first.output, first.output
+    ids = first.job_ids_by("mode")
+
+    # one qsub -J for the whole grid, one qstat per status cycle
+    (array,) = [r for r in first.arrays() if len(r["tasks"]) > 1]
+    assert sorted(array["tasks"]) == sorted(str(i) for i in ids.values())
+    qsub_calls, jobs, qstat_calls, cycles = executor_counts(log)
+    assert (qsub_calls, jobs) == (1 + 2, len(MODES))  # + the resume job's two resubmissions
+    assert qstat_calls == cycles
+
+    # failures: the script's exit code with its stderr tail; the walltime kill in 3.0's words
+    assert "job {} failed: exited with code 1".format(ids["fail"]) in first.output
+    assert "something went wrong in the job" in first.output
+    timeout = first.state(ids["timeout"])
+    assert timeout["status"] == "failed"
+    assert timeout["reason"].startswith("exceeded request_time (PBS walltime of 00:00:08")
+    assert "exceeded request_time" in first.output
+
+    # the user's qsub options reached PBS (and replaced the derived walltime, saying so once)
+    subjob = first.state(ids["ok1"])["scheduler_job_id"]
+    fields = qstat_jobs(subjob)[subjob]
+    assert fields["Resource_List"]["walltime"] == "00:00:08"
+    assert fields["project"] == "cu_test_project"
+    assert fields["Resource_List"]["select"] == "1:ncpus=1:mem=200mb"
+    assert log.count("extra_submission_options '-l walltime=00:00:08' replaces") == 1
+
+    # exit_for_resume twice: three PBS jobs, each a fresh walltime, then success
+    resume_runs = _runs(tmp_path, "resume")
+    assert len(resume_runs) == 3 and len({r["job"] for r in resume_runs}) == 3
+    assert first.state(ids["resume"])["status"] == "succeeded"
+    assert log.count("asked to be resumed (exit_for_resume); submitted again") == 2
+
+    # after a fix, the same command runs only the two failed jobs, in one array
+    (tmp_path / "fixed").touch()
+    second = run_grid(config)
+    assert second.returncode == 0, second.output + second.snakemake_log[-3000:]
+    assert [sorted(r["tasks"]) for r in second.arrays()[-1:]] == [
+        sorted([str(ids["fail"]), str(ids["timeout"])])
+    ]
+    for mode in MODES:
+        assert len(_runs(tmp_path, mode)) == {"fail": 2, "timeout": 2, "resume": 3}.get(mode, 1)
+    data = pd.read_csv(second.experiment / "all_data.csv")
+    assert len(data) == len(MODES) and data["_id"].is_unique
