@@ -1,0 +1,160 @@
+"""kill -9 of ``cluster-utils grid-search`` during a PBS run, then the same command again: the jobs
+left in PBS keep running and are adopted (not submitted twice), jobs that finished while no driver
+watched are not run again, and the results have one row per job. And Ctrl-C deletes the run's
+jobs (qdel)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.pbs.pbs_helpers import (
+    GridRun,
+    cli_command,
+    executor_counts,
+    in_cluster,
+    qstat_jobs,
+    write_grid,
+)
+
+pytestmark = [pytest.mark.pbs, pytest.mark.slow, pytest.mark.usefixtures("pbs_cluster")]
+
+N_JOBS = 6
+
+#: appends one line per start of the script to runs/<x>; runs 2, 6 or 10 s
+SCRIPT = """
+import json, os, time
+from pathlib import Path
+from cluster_utils import initialize_job, finalize_job
+
+params = initialize_job()
+runs = Path(__file__).resolve().parent / "runs"
+runs.mkdir(exist_ok=True)
+with open(runs / str(params.x), "a") as f:
+    f.write(json.dumps({"job": os.environ["PBS_JOBID"], "t": time.time()}) + "\\n")
+time.sleep(2 + 4 * (params.x % 3))
+finalize_job({"y": 10 * params.x}, params)
+"""
+
+
+def _wait_for(condition, seconds: float, what: str, run: GridRun, driver_log: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            log = run.experiment / ".cluster_utils" / "snakemake.log"
+            qstat = subprocess.run(in_cluster(["qstat", "-t"]), capture_output=True, text=True)
+            pytest.fail(
+                f"timed out after {seconds} s waiting for {what}; qstat:\n{qstat.stdout}"
+                f"driver:\n{driver_log.read_text()[-2000:]}\n"
+                + (f"Snakemake:\n{log.read_text()[-3000:]}" if log.exists() else "")
+            )
+        time.sleep(0.5)
+
+
+def _done(run: GridRun) -> set[str]:
+    return {p.parent.name for p in (run.experiment / "jobs").glob("*/done")}
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _active(job_ids: list[str]) -> list[str]:
+    jobs = qstat_jobs(*job_ids)
+    return [job for job, fields in jobs.items() if fields.get("job_state") not in ("F", "X")]
+
+
+def _start_driver(config: Path, workdir: Path, log: Path) -> subprocess.Popen:
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            cli_command(config), cwd=workdir, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        )
+
+
+def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_pbs(tmp_path: Path) -> None:
+    (tmp_path / "job.py").write_text(SCRIPT)
+    config = write_grid(tmp_path, "kill9", "job.py", [{"param": "x", "values": [*range(N_JOBS)]}])
+    run = GridRun(tmp_path / "results" / "kill9", 0, "")
+    driver_log = tmp_path / "driver.log"
+    driver = _start_driver(config, tmp_path, driver_log)
+
+    def wait_for(condition, seconds: float, what: str) -> None:
+        _wait_for(condition, seconds, what, run, driver_log)
+
+    try:
+        arrays_file = run.experiment / ".cluster_utils" / "pbs_arrays.jsonl"
+        wait_for(lambda: arrays_file.exists() and len(_done(run)) >= 1, 120, "a finished job")
+        snakemake_pids = _children(driver.pid)
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.wait(timeout=30)
+    assert snakemake_pids, "the driver's Snakemake was not found"
+    (first_array,) = run.arrays()
+    array_id = first_array["array_job_id"]
+    subjobs = [array_id.replace("[]", f"[{i}]") for i in range(N_JOBS)]
+    # Snakemake notices that its driver is gone and ends, leaving the PBS jobs alone
+    wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in snakemake_pids), 60, "exit")
+    assert "the process that started this run is gone" in run.snakemake_log
+    done_at_kill = _done(run)
+    assert _active([array_id]), "the killed run's PBS jobs were deleted"
+    # one more job finishes while no driver watches; others are still queued or running
+    wait_for(lambda: len(_done(run)) > len(done_at_kill), 60, "a job finishing unwatched")
+    assert _active([array_id]), "every job ended before the rerun: nothing left to adopt"
+
+    proc = subprocess.run(
+        cli_command(config), cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:] + run.snakemake_log[-3000:]
+
+    # every job's script ran exactly once, in the subjob the first run submitted it as
+    runs = {p.name: p.read_text().splitlines() for p in (tmp_path / "runs").iterdir()}
+    assert sorted(runs) == sorted(str(x) for x in range(N_JOBS))
+    assert all(len(lines) == 1 for lines in runs.values()), runs
+    submitted = Counter(job for record in run.arrays() for job in record["tasks"])
+    assert run.arrays() == [first_array] and set(submitted.values()) == {1}
+    qsub_calls, jobs, _, _ = executor_counts(run.snakemake_log)
+    assert (qsub_calls, jobs) == (0, 0)
+    log = run.snakemake_log
+    assert "jobs adopted from earlier runs, still in PBS" in log
+    assert "already finished (its state.json says so); not submitted again" in log
+    for index, job in enumerate(first_array["tasks"]):
+        x = json.loads((run.experiment / "jobs" / job / "params.json").read_text())["x"]
+        assert json.loads(runs[str(x)][0])["job"] == subjobs[index]
+    assert not _active([array_id])  # nothing left queued
+
+    data = pd.read_csv(run.experiment / "all_data.csv")
+    assert len(data) == N_JOBS and data["_id"].is_unique
+    assert sorted(data["y"]) == [10 * x for x in range(N_JOBS)]
+
+
+def test_ctrl_c_deletes_the_runs_jobs(tmp_path: Path) -> None:
+    (tmp_path / "job.py").write_text(SCRIPT.replace("time.sleep(2 + ", "time.sleep(60 + "))
+    config = write_grid(tmp_path, "ctrlc", "job.py", [{"param": "x", "values": [0, 1, 2, 3]}])
+    run = GridRun(tmp_path / "results" / "ctrlc", 0, "")
+    driver_log = tmp_path / "driver.log"
+    driver = _start_driver(config, tmp_path, driver_log)
+    try:
+        runs = tmp_path / "runs"
+        _wait_for(
+            lambda: runs.exists() and len(list(runs.iterdir())) >= 2,
+            120,
+            "running",
+            run,
+            driver_log,
+        )
+        driver.send_signal(signal.SIGINT)
+        driver.wait(timeout=120)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    (array,) = run.arrays()
+    assert not _active([array["array_job_id"]]), driver_log.read_text()[-3000:]
+    assert "deleted 4 PBS jobs of this run (qdel)" in run.snakemake_log
