@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Set up everything the tests need, from scratch, and run them: lint, format check, the whole
-# test suite (the Slurm and HTCondor tests start their localhost daemons themselves; they need
-# root). Extra arguments go to pytest, e.g. `scripts/test.sh -m "not slurm and not htcondor"`.
+# test suite (the Slurm, HTCondor and PBS tests start their localhost daemons themselves; they
+# need root). Extra arguments go to pytest, e.g. `scripts/test.sh -m "not slurm and not htcondor"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# On CI (CI=true, root), start the localhost Slurm cluster and HTCondor pool while pip installs:
-# one after the other (both may use apt). The cluster tests start them again if this failed.
+# On CI (CI=true, root), start the localhost Slurm cluster, HTCondor pool and PBS cluster (built
+# from source the first time) while pip installs: one after the other (all of them may use apt).
+# The cluster tests start them again if this failed.
 CLUSTERS_PID=
 if [ "${CI:-}" = "true" ] && [ "$(id -u)" = 0 ]; then
-  (bash scripts/slurm-localhost.sh start && bash scripts/htcondor-localhost.sh up) \
+  (
+    rc=0
+    bash scripts/slurm-localhost.sh start || rc=1
+    bash scripts/htcondor-localhost.sh up || rc=1
+    bash scripts/pbs-localhost.sh start || rc=1
+    exit $rc
+  ) \
     > "${TMPDIR:-/tmp}/cluster-utils-ci-clusters.log" 2>&1 &
   CLUSTERS_PID=$!
 fi
