@@ -69,7 +69,10 @@ EXIT_KILLED_MEMORY = -27
 
 def walltime(request_time: str | int) -> str:
     """``HH:MM:SS`` for request_time in any of 3.0's (Slurm's) time formats."""
-    seconds = parse_slurm_time(request_time)
+    try:
+        seconds = parse_slurm_time(request_time)
+    except ValueError as error:
+        raise ValueError(f"cluster_requirements.{error}") from error
     if seconds <= 0:
         raise ValueError(
             f"cluster_requirements.request_time must be positive, got {request_time!r}"
@@ -165,7 +168,11 @@ def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, An
         res[QUEUE_RESOURCE] = queue
         if not req.get("queue"):
             res[QUEUE_FROM_PARTITION_RESOURCE] = 1
-    plain, replacing = split_user_options(_extra_options(req.get("extra_submission_options")))
+    try:
+        plain, replacing = split_user_options(_extra_options(req.get("extra_submission_options")))
+    except ValueError as error:
+        key = "cluster_requirements.extra_submission_options"
+        raise ValueError(str(error) if key in str(error) else f"{key}: {error}") from error
     if plain:
         res[EXTRA_RESOURCE] = shlex.join(plain)
     if replacing:

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from cluster_utils.backends import get_backend
 from cluster_utils.backends.missing_executor import require_executor
 from cluster_utils.base.workflow_files import profile_dir
 from cluster_utils.experiment.settings import run_locally_setting
@@ -151,4 +152,23 @@ def profile_for_run(
             f"{cluster} detected ({_submit_command(cluster)} on PATH)",
             alternative="--force-local runs the jobs on this machine",
         )
+    check_cluster_requirements(executor, settings)
     return profile, reason
+
+
+#: executors whose backend refuses cluster_requirements its scheduler would reject: checked
+#: before anything is submitted (the Slurm and HTCondor executors report such jobs one by one)
+CHECKED_EXECUTORS = {"cluster-utils-pbs": "pbs"}
+
+
+def check_cluster_requirements(executor: str, settings: dict[str, Any]) -> None:
+    """Raise ProfileError (a config error naming the key) when the profile's scheduler cannot take
+    the experiment's cluster_requirements."""
+    backend = CHECKED_EXECUTORS.get(executor)
+    requirements = settings.get("cluster_requirements")
+    if backend is None or not isinstance(requirements, dict):
+        return
+    try:
+        get_backend(backend).snakemake_resources(requirements)
+    except ValueError as error:
+        raise ProfileError(f"{error} (the profile's executor is {executor})") from error
