@@ -1,4 +1,4 @@
-"""The ``cluster-utils`` command: grid-search, optimize, report, status."""
+"""The ``cluster-utils`` command: grid-search, optimize, report, status, options."""
 
 from __future__ import annotations
 
@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cluster_utils.cli.install_profiles import add_install_profiles_parser
 
     add_install_profiles_parser(commands)
+    from cluster_utils.cli.options_command import add_options_parser
+
+    add_options_parser(commands)
     return parser
 
 
@@ -141,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     args, extras = parser.parse_known_args(argv)
     unknown = [e for e in extras if e.startswith("-") or "=" not in e]
     if unknown or (extras and not hasattr(args, "overrides")):
-        parser.error(f"unrecognized arguments: {' '.join(unknown or extras)}")
+        # a command may report its errors its own way (options: one line)
+        command_parser = getattr(args, "command_parser", parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown or extras)}")
     if extras:
         args.overrides = [*args.overrides, *extras]
     _setup_logging()
@@ -189,6 +194,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from cluster_utils.cli.status import print_status
 
         return print_status(args.results_dir, show_all=args.all)
+    if args.command == "options":
+        from cluster_utils.cli.options_command import print_options
+
+        return print_options(args.kind, args.backend)
     if args.command == "install-profiles":
         from cluster_utils.cli.install_profiles import run_install_profiles
 

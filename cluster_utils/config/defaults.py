@@ -19,7 +19,7 @@ from .schemas import LoadedSchema
 if TYPE_CHECKING:
     from referencing._core import Resolver
 
-_NO_DEFAULT = object()
+NO_DEFAULT = object()
 
 
 def fill_defaults(settings: dict[str, Any], schema: LoadedSchema) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def fill_defaults(settings: dict[str, Any], schema: LoadedSchema) -> dict[str, A
     return result
 
 
-def _default_of(schema: Any, resolver: Resolver) -> Any:
+def default_of(schema: Any, resolver: Resolver) -> Any:
     while isinstance(schema, dict):
         if "default" in schema:
             return schema["default"]
@@ -37,7 +37,7 @@ def _default_of(schema: Any, resolver: Resolver) -> Any:
             break
         resolved = resolver.lookup(schema["$ref"])
         schema, resolver = resolved.contents, resolved.resolver
-    return _NO_DEFAULT
+    return NO_DEFAULT
 
 
 def _fill(instance: Any, schema: Any, resolver: Resolver) -> None:
@@ -48,8 +48,8 @@ def _fill(instance: Any, schema: Any, resolver: Resolver) -> None:
     if isinstance(instance, dict):
         for key, sub in schema.get("properties", {}).items():
             if key not in instance:
-                default = _default_of(sub, resolver)
-                if default is not _NO_DEFAULT:
+                default = default_of(sub, resolver)
+                if default is not NO_DEFAULT:
                     instance[key] = copy.deepcopy(default)
             if key in instance:
                 _fill(instance[key], sub, resolver)

@@ -113,17 +113,21 @@ def load_schema(kind: Kind) -> LoadedSchema:
 
 def deref(schema: Any, resolver: Resolver) -> tuple[Any, Resolver]:
     """Follow ``$ref`` while the schema is a bare reference (siblings are only annotations)."""
-    while isinstance(schema, dict) and "$ref" in schema and not _has_assertions(schema):
+    while isinstance(schema, dict) and "$ref" in schema and not has_assertions(schema):
         resolved = resolver.lookup(schema["$ref"])
         schema, resolver = resolved.contents, resolved.resolver
     return schema, resolver
 
 
 _ANNOTATIONS = {"$ref", "description", "default", "title", "$comment", "examples"}
+#: our own annotations (``x-backends``: common.schema.yaml's header) start with this
+CUSTOM_ANNOTATION_PREFIX = "x-"
 
 
-def _has_assertions(schema: dict[str, Any]) -> bool:
-    return any(key not in _ANNOTATIONS for key in schema)
+def has_assertions(schema: dict[str, Any]) -> bool:
+    return any(
+        key not in _ANNOTATIONS and not key.startswith(CUSTOM_ANNOTATION_PREFIX) for key in schema
+    )
 
 
 def is_template_schema(schema: Any, resolver: Resolver) -> bool:
