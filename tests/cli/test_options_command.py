@@ -111,7 +111,7 @@ def test_keys_a_backend_ignores_are_marked(capsys, backend: str) -> None:
 
 
 def test_a_slurm_only_key(capsys) -> None:
-    key = "cluster_requirements.partition"
+    key = "cluster_requirements.qos"
     assert _options(capsys, "--backend", "local")[key]["backends"] == "ignored (slurm only)"
     assert _options(capsys, "--backend", "slurm")[key]["backends"] == "slurm"
     assert _options(capsys)[key]["backends"] == "slurm"
