@@ -89,3 +89,38 @@ def test_grid_failures_walltime_resume_options_and_rerun_of_failed_jobs(tmp_path
         assert len(_runs(tmp_path, mode)) == {"fail": 2, "timeout": 2, "resume": 3}.get(mode, 1)
     data = pd.read_csv(second.experiment / "all_data.csv")
     assert len(data) == len(MODES) and data["_id"].is_unique
+
+
+#: waits for SIGUSR1 (signal_seconds_to_timeout) and records when it came, relative to its start
+SIGNAL_SCRIPT = """
+import os, signal, threading, time
+from cluster_utils import initialize_job, finalize_job
+
+params = initialize_job()
+started = time.time()
+got = threading.Event()
+signal.signal(signal.SIGUSR1, lambda *_: got.set())
+got.wait(60)
+finalize_job({"signalled": got.is_set(), "after": time.time() - started,
+              "pbs_job": os.environ["PBS_JOBID"]}, params)
+"""
+
+
+def test_signal_seconds_to_timeout_single_job_is_a_plain_qsub(tmp_path: Path) -> None:
+    """PBS has no --signal: the runner's own timer sends SIGUSR1 before request_time (here 30 s
+    - 22 s = about 8 s after the start); one job goes out as a plain qsub (no -J)."""
+    (tmp_path / "job.py").write_text(SIGNAL_SCRIPT)
+    config = write_grid(
+        tmp_path,
+        "signal",
+        "job.py",
+        [{"param": "x", "values": [1]}],
+        cluster_requirements={"request_time": "0:30", "signal_seconds_to_timeout": 22},
+    )
+    run = run_grid(config)
+    assert run.returncode == 0, run.output + run.snakemake_log[-3000:]
+    data = pd.read_csv(run.experiment / "all_data.csv")
+    assert bool(data["signalled"].iloc[0]) and 4 < data["after"].iloc[0] < 20
+    (record,) = run.arrays()
+    assert "[]" not in record["array_job_id"] and data["pbs_job"].iloc[0] == record["array_job_id"]
+    assert "submitted PBS job" in run.snakemake_log
