@@ -28,20 +28,25 @@ pytestmark = [pytest.mark.pbs, pytest.mark.slow, pytest.mark.usefixtures("pbs_cl
 
 N_JOBS = 6
 
-#: appends one line per start of the script to runs/<x>; runs 2, 6 or 10 s
+#: appends one line per start of the script to runs/<x>; runs 2, 6 or 10 s; the last job also
+#: waits for the file `release`, so that it is still in PBS when the rerun starts
 SCRIPT = """
 import json, os, time
 from pathlib import Path
 from cluster_utils import initialize_job, finalize_job
 
 params = initialize_job()
-runs = Path(__file__).resolve().parent / "runs"
+here = Path(__file__).resolve().parent
+runs = here / "runs"
 runs.mkdir(exist_ok=True)
 with open(runs / str(params.x), "a") as f:
     f.write(json.dumps({"job": os.environ["PBS_JOBID"], "t": time.time()}) + "\\n")
 time.sleep(2 + 4 * (params.x % 3))
+deadline = time.time() + 240
+while params.x == LAST and not (here / "release").exists() and time.time() < deadline:
+    time.sleep(0.2)
 finalize_job({"y": 10 * params.x}, params)
-"""
+""".replace("LAST", str(N_JOBS - 1))
 
 
 def _wait_for(condition, seconds: float, what: str, run: GridRun, driver_log: Path) -> None:
@@ -56,6 +61,13 @@ def _wait_for(condition, seconds: float, what: str, run: GridRun, driver_log: Pa
                 + (f"Snakemake:\n{log.read_text()[-3000:]}" if log.exists() else "")
             )
         time.sleep(0.5)
+
+
+def _log_text(run: GridRun) -> str:
+    try:
+        return run.snakemake_log
+    except OSError:  # being replaced by a new run's log
+        return ""
 
 
 def _done(run: GridRun) -> set[str]:
@@ -109,10 +121,23 @@ def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_pbs(tmp_path: P
     wait_for(lambda: len(_done(run)) > len(done_at_kill), 60, "a job finishing unwatched")
     assert _active([array_id]), "every job ended before the rerun: nothing left to adopt"
 
-    proc = subprocess.run(
-        cli_command(config), cwd=tmp_path, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:] + run.snakemake_log[-3000:]
+    # the same command again; the last job is let go once the rerun has adopted it
+    rerun_log = tmp_path / "rerun.log"
+    rerun = _start_driver(config, tmp_path, rerun_log)
+    try:
+        _wait_for(
+            lambda: "jobs adopted from earlier runs, still in PBS" in _log_text(run),
+            120,
+            "the rerun adopting",
+            run,
+            rerun_log,
+        )
+        (tmp_path / "release").touch()
+        assert rerun.wait(timeout=300) == 0, rerun_log.read_text()[-3000:]
+    finally:
+        (tmp_path / "release").touch()
+        if rerun.poll() is None:
+            rerun.kill()
 
     # every job's script ran exactly once, in the subjob the first run submitted it as
     runs = {p.name: p.read_text().splitlines() for p in (tmp_path / "runs").iterdir()}
