@@ -130,7 +130,7 @@ def build_grid_pages(
                 "Only one successful job: correlations, distributions and heatmaps need two or "
                 "more."
             )
-        else:
+        elif varying:
             correlation = correlation_figure(frame, varying)
             if correlation is None:
                 data.add_note("Metric correlation needs two or more metrics that vary.")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from report_helpers import pdf_pages
+from report_helpers import edit_csv, pdf_pages, produce_report
 
 from cluster_utils.report.analysis import constant_metrics, constant_metrics_line
 
@@ -149,3 +149,19 @@ def test_constant_metrics_need_two_jobs_and_no_missing_value() -> None:
     }
     assert constant_metrics(frame.head(1), ["loss", "steps"]) == {}
     assert constant_metrics_line({"steps": 100, "budget": 2.5}) == CONSTANT_LINE
+
+
+@pytest.mark.slow
+def test_when_no_metric_varies_the_summary_line_is_all(grid_dir: Path) -> None:
+    def constant(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(loss=0.5, accuracy=0.5, time_elapsed=3)
+
+    edit_csv(grid_dir / "all_data.csv", constant)
+    pages = pdf_pages(produce_report(grid_dir))
+    text = "\n".join(pages)
+    summary = _summary_page(pages)
+    assert _constant_line(summary) == {"loss = 0.5", "accuracy = 0.5", "time_elapsed = 3"}
+    assert "No metric varies: no best jobs, distributions or heatmaps." in _one_line(pages[0])
+    for absent in ("Best jobs by", "Metric correlation", "Distribution of", "for pairs of"):
+        assert absent not in text
+    assert "Failed jobs (2)" in text  # the pages that do not depend on metrics stay
