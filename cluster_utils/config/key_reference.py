@@ -166,10 +166,17 @@ def _declaration(sub: Any, resolver: Resolver, *, required: bool) -> _Entry:
         entry.type = _without_article(describe(sub, resolver))
     default = default_of(sub, resolver)
     entry.default = REQUIRED if required else "" if default is NO_DEFAULT else show_default(default)
-    backends = sub.get(BACKENDS_ANNOTATION)
-    if backends is not None:
-        entry.backends = tuple(backends)
+    entry.backends = backends_of(sub, resolver)
     return entry
+
+
+def backends_of(sub: Any, resolver: Resolver) -> tuple[str, ...] | None:
+    """The ``x-backends`` of a key: on the key itself, else on the definition it refers to."""
+    target, _ = deref(sub, resolver)
+    for schema in (sub, target):
+        if isinstance(schema, dict) and BACKENDS_ANNOTATION in schema:
+            return tuple(schema[BACKENDS_ANNOTATION])
+    return None
 
 
 def _lineage(path: str, known: dict[str, int]) -> list[str]:

@@ -94,6 +94,25 @@ def summary_statistics(frame: pd.DataFrame, metrics: Sequence[str], minimize: bo
     return pd.DataFrame(rows)
 
 
+def constant_metrics(frame: pd.DataFrame, metrics: Sequence[str]) -> dict[str, Any]:
+    """The metrics of ``metrics`` with one and the same value in every row (two or more rows,
+    no NaN), by name: a step count or a fixed budget, not worth a page of its own."""
+    if len(frame) < 2:
+        return {}
+    constant = {}
+    for metric in metrics:
+        values = frame[metric]
+        if values.notna().all() and values.nunique() == 1:
+            constant[metric] = values.iloc[0]
+    return constant
+
+
+def constant_metrics_line(constant: dict[str, Any]) -> str:
+    """``Constant over all jobs: steps = 100, budget = 5.``"""
+    listed = ", ".join(f"{name} = {format_value(value)}" for name, value in constant.items())
+    return f"Constant over all jobs: {listed}."
+
+
 def best_jobs(
     frame: pd.DataFrame,
     metric: str,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from .analysis import best_jobs, parameter_importance
+from .analysis import best_jobs, constant_metrics, parameter_importance
 from .columns import TIME_METRIC, report_metric_setting
 from .data import ExperimentData
 from .plot_helpers import better_text
@@ -43,7 +43,7 @@ def grid_title(data: ExperimentData) -> str:
 def choose_metrics(
     data: ExperimentData, metric: str | Sequence[str] | None
 ) -> tuple[list[str], list[str]]:
-    """(metrics to report, metrics that get per-parameter figures)."""
+    """(metrics to report, metrics that get per-parameter figures: some that vary)."""
     numeric = data.numeric_metrics
     if metric is not None:
         wanted = [metric] if isinstance(metric, str) else list(metric)
@@ -70,7 +70,9 @@ def choose_metrics(
             )
         if not reported:
             reported = list(numeric)
-    focus = [m for m in reported if m != TIME_METRIC] or reported[:1]
+    constant = constant_metrics(data.all_data, reported)
+    varying = [m for m in reported if m not in constant]
+    focus = [m for m in varying if m != TIME_METRIC] or varying[:1]
     if len(focus) > MAX_FIGURE_METRICS:
         data.add_note(
             f"Per-parameter figures only for the first {MAX_FIGURE_METRICS} metrics "
@@ -118,15 +120,18 @@ def build_grid_pages(
         data.add_note("No numeric metric in all_data.csv: no statistics or plots of metrics.")
     else:
         body += pages("summary", summary_pages(data, reported, minimize))
-        for m in reported:
-            body += pages("best_jobs", _best_jobs_pages(data, m, reported, minimize))
+        varying = [m for m in reported if m not in constant_metrics(frame, reported)]
+        if not varying:
+            data.add_note("No metric varies: no best jobs, distributions or heatmaps.")
+        for m in varying:
+            body += pages("best_jobs", _best_jobs_pages(data, m, varying, minimize))
         if n_ok < 2:
             data.add_note(
                 "Only one successful job: correlations, distributions and heatmaps need two or "
                 "more."
             )
-        else:
-            correlation = correlation_figure(frame, reported)
+        elif varying:
+            correlation = correlation_figure(frame, varying)
             if correlation is None:
                 data.add_note("Metric correlation needs two or more metrics that vary.")
             body += pages("metric_correlation", correlation)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .analysis import iteration_column, parameter_importance, recommendations
+from .analysis import constant_metrics, iteration_column, parameter_importance, recommendations
 from .columns import TIME_METRIC
 from .data import ExperimentData
 from .iteration_plots import distribution_development_figure, progress_figure
@@ -37,7 +37,9 @@ def _target(data: ExperimentData) -> tuple[str | None, bool, list[str]]:
         data.add_note(f"metric_to_optimize '{metric}' is not a numeric column of all_data.csv.")
         metric = None
     if metric is None:
-        candidates = [m for m in data.numeric_metrics if m != TIME_METRIC] or data.numeric_metrics
+        constant = constant_metrics(data.all_data, data.numeric_metrics)
+        numeric = [m for m in data.numeric_metrics if m not in constant] or data.numeric_metrics
+        candidates = [m for m in numeric if m != TIME_METRIC] or numeric
         metric = candidates[0] if candidates else None
         if metric is not None:
             data.add_note(f"metric_to_optimize not configured; using '{metric}'.")

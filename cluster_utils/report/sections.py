@@ -11,9 +11,15 @@ from matplotlib.figure import Figure
 
 from cluster_utils.base.constants import ID
 
-from .analysis import format_value, summary_statistics, unique_short_names
+from .analysis import (
+    constant_metrics,
+    constant_metrics_line,
+    format_value,
+    summary_statistics,
+    unique_short_names,
+)
 from .data import ExperimentData
-from .pages import text_pages
+from .pages import message_page, text_pages
 from .tables import format_frame, table_pages
 from .timeline import (
     parse_cluster_run_log,
@@ -114,13 +120,18 @@ def config_summary(data: ExperimentData, params: Sequence[str]) -> list[str]:
 
 
 def summary_pages(data: ExperimentData, metrics: Sequence[str], minimize: bool) -> list[Figure]:
-    stats = summary_statistics(data.all_data, metrics, minimize)
+    """Statistics of the metrics that vary; one line names those constant over all jobs."""
+    constant = constant_metrics(data.all_data, metrics)
+    varying = [m for m in metrics if m not in constant]
+    constant_line = constant_metrics_line(constant) if constant else ""
+    if not varying:
+        return [message_page("Summary statistics", constant_line)]
+    stats = summary_statistics(data.all_data, varying, minimize)
     table = format_frame(stats, format_value)
     direction = "lowest" if minimize else "highest"
+    note = f"Over the {len(data.all_data)} successful jobs; 'best' is the {direction} value."
     return table_pages(
-        "Summary statistics",
-        table,
-        note=f"Over the {len(data.all_data)} successful jobs; 'best' is the {direction} value.",
+        "Summary statistics", table, note=f"{note} {constant_line}" if constant else note
     )
 
 

@@ -29,10 +29,12 @@ def _schema_keys(kind: Kind) -> dict[str, list[str] | None]:
     def walk(node: Any, resolver: Any, prefix: str) -> None:
         for key, sub, sub_resolver in property_schemas(node, resolver):
             path = f"{prefix}{key}"
-            backends = sub.get(BACKENDS_ANNOTATION) if isinstance(sub, dict) else None
+            target, target_resolver = deref(sub, sub_resolver)
+            backends = next(
+                (s[BACKENDS_ANNOTATION] for s in (sub, target) if BACKENDS_ANNOTATION in s), None
+            )
             found[path] = found.get(path) or backends
             walk(sub, sub_resolver, f"{path}.")
-            target, target_resolver = deref(sub, sub_resolver)
             if isinstance(target, dict) and target.get("type") == "array" and "items" in target:
                 walk(target["items"], target_resolver, f"{path}[].")
 

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from cluster_utils.base.workflow_files import schema_path
 from cluster_utils.config import KINDS, load_schema, schema_file
-from cluster_utils.config.schemas import COMMON_SCHEMA_FILE, TEMPLATE_PATTERN, key_paths
+from cluster_utils.config.schemas import COMMON_SCHEMA_FILE, TEMPLATE_PATTERN, deref, key_paths
 
 FILES = [COMMON_SCHEMA_FILE, *(schema_file(kind).name for kind in KINDS)]
 
@@ -135,3 +135,18 @@ def test_every_documented_3_0_key_is_known() -> None:
         loaded = load_schema(kind)
         declared = set(key_paths(loaded.contents, loaded.resolver()))
         assert common_keys | own <= declared, kind
+
+
+def test_custom_annotations_are_only_annotations() -> None:
+    """``x-backends`` (common.schema.yaml's header) next to a ``$ref`` neither stops following
+    the reference nor changes what validates."""
+    schema = load_schema("grid_search")
+    annotated = {
+        "$ref": f"{COMMON_SCHEMA_FILE}#/$defs/git_params",
+        "description": "where the code comes from",
+        "x-backends": ["slurm", "pbs"],
+    }
+    target, _ = deref(annotated, schema.resolver())
+    assert set(target["properties"]) >= {"url", "branch", "commit"}
+    validator = Draft202012Validator({"x-backends": ["local"], "type": "integer"})
+    assert validator.is_valid(3) and not validator.is_valid("3")
