@@ -2,11 +2,14 @@
 walltime kill, exit_for_resume, pass-through qsub options, then a rerun of only the failed jobs.
 
 One experiment serves every assertion (its two runs take about a minute on the node's 2 CPUs).
+A single job then shows the plain-qsub path, signal_seconds_to_timeout and a server restart.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +17,11 @@ import pytest
 
 from tests.pbs.pbs_helpers import (
     LIFECYCLE_SCRIPT,
+    SCRIPT,
+    GridRun,
+    cli_command,
     executor_counts,
+    in_cluster,
     qstat_jobs,
     run_grid,
     write_grid,
@@ -94,21 +101,25 @@ def test_grid_failures_walltime_resume_options_and_rerun_of_failed_jobs(tmp_path
 #: waits for SIGUSR1 (signal_seconds_to_timeout) and records when it came, relative to its start
 SIGNAL_SCRIPT = """
 import os, signal, threading, time
+from pathlib import Path
 from cluster_utils import initialize_job, finalize_job
 
 params = initialize_job()
 started = time.time()
 got = threading.Event()
 signal.signal(signal.SIGUSR1, lambda *_: got.set())
+with open(Path(__file__).resolve().parent / "started", "a") as f:
+    f.write(os.environ["PBS_JOBID"] + "\\n")
 got.wait(60)
 finalize_job({"signalled": got.is_set(), "after": time.time() - started,
               "pbs_job": os.environ["PBS_JOBID"]}, params)
 """
 
 
-def test_signal_seconds_to_timeout_single_job_is_a_plain_qsub(tmp_path: Path) -> None:
-    """PBS has no --signal: the runner's own timer sends SIGUSR1 before request_time (here 30 s
-    - 22 s = about 8 s after the start); one job goes out as a plain qsub (no -J)."""
+def test_signal_before_walltime_of_a_single_job_while_the_server_restarts(tmp_path: Path) -> None:
+    """One job goes out as a plain qsub (no -J). PBS has no --signal: the runner's own timer sends
+    SIGUSR1 before request_time (30 s - 22 s: about 8 s after the start). Meanwhile the server is
+    stopped and started again: the driver waits for it, and the job runs once."""
     (tmp_path / "job.py").write_text(SIGNAL_SCRIPT)
     config = write_grid(
         tmp_path,
@@ -117,10 +128,31 @@ def test_signal_seconds_to_timeout_single_job_is_a_plain_qsub(tmp_path: Path) ->
         [{"param": "x", "values": [1]}],
         cluster_requirements={"request_time": "0:30", "signal_seconds_to_timeout": 22},
     )
-    run = run_grid(config)
-    assert run.returncode == 0, run.output + run.snakemake_log[-3000:]
+    driver_log = tmp_path / "driver.log"
+    with open(driver_log, "wb") as out:
+        driver = subprocess.Popen(
+            cli_command(config), cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "started").exists():
+            assert time.monotonic() < deadline, driver_log.read_text()[-3000:]
+            assert driver.poll() is None, driver_log.read_text()[-3000:]
+            time.sleep(0.3)
+        subprocess.run(in_cluster(["qterm", "-t", "quick"]), check=True, timeout=60)
+        time.sleep(6)
+        subprocess.run(["bash", str(SCRIPT), "start"], check=True, timeout=300)
+        assert driver.wait(timeout=240) == 0, driver_log.read_text()[-3000:]
+    finally:
+        subprocess.run(["bash", str(SCRIPT), "start"], capture_output=True, timeout=300)
+        if driver.poll() is None:
+            driver.kill()
+    run = GridRun(tmp_path / "results" / "signal", 0, driver_log.read_text())
     data = pd.read_csv(run.experiment / "all_data.csv")
     assert bool(data["signalled"].iloc[0]) and 4 < data["after"].iloc[0] < 20
     (record,) = run.arrays()
     assert "[]" not in record["array_job_id"] and data["pbs_job"].iloc[0] == record["array_job_id"]
-    assert "submitted PBS job" in run.snakemake_log
+    assert (tmp_path / "started").read_text().split() == [record["array_job_id"]]  # ran once
+    log = run.snakemake_log
+    assert "submitted PBS job" in log
+    assert "PBS server not answering since" in log and "PBS server answering again after" in log
