@@ -52,12 +52,13 @@ SKIPPED_BY_DESIGN = (
     (r"^bash scripts/test\.sh\b", "runs the whole test suite, this test included"),
     (r"scripts/slurm-localhost\.sh\b", "root Slurm daemons; tests/slurm starts and uses them"),
     (r"scripts/htcondor-localhost\.sh\b", "root HTCondor daemons; tests/htcondor uses them"),
+    (r"scripts/pbs-localhost\.sh\b", "root PBS daemons; tests/pbs starts and uses them"),
     (r"^(sudo|apt-get|apt|git clone)\b", "needs root, installs software or the network"),
 )
-CLUSTER_PROFILES = {"slurm", "htcondor"}
-CLUSTER_SKIP = "submits to a real cluster; tests/slurm and tests/htcondor run it"
+CLUSTER_PROFILES = {"slurm", "htcondor", "pbs"}
+CLUSTER_SKIP = "submits to a real cluster; tests/slurm, tests/htcondor and tests/pbs run it"
 #: what 3.0's cluster detection looks for (cluster_utils.execution.profiles.detect_cluster)
-CLUSTER_TOOLS = {"sbatch", "condor_submit", "condor_submit_bid"}
+CLUSTER_TOOLS = {"sbatch", "condor_submit", "condor_submit_bid", "qsub"}
 
 
 @dataclass(frozen=True)
