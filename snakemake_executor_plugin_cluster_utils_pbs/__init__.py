@@ -14,7 +14,7 @@ builds on snakemake-interface-executor-plugins' RemoteExecutor, laid out like th
   ``max_array_size`` (``_limits``) and held back to stay within ``submit-cap``. Subjob ``i`` runs
   the ``i``-th job (a ``case`` on ``PBS_ARRAY_INDEX``); the executor appends ``array id -> job
   ids`` to ``<experiment>/.cluster_utils/pbs_arrays.jsonl``.
-- **status** (``_status``): one ``qstat -x -f -F json -t`` per status cycle for every job of the
+- **status** (``_status``): one ``qstat -x -f -t`` per status cycle for every job of the
   run (job history must be on); a failure is reported with the runner's reason and stderr tail,
   or PBS's (exit status -29 -> "exceeded request_time"), which is then recorded as the job's.
   A server that does not answer is waited for: its jobs stay active.

@@ -150,10 +150,11 @@ def executor_counts(log: str) -> tuple[int, int, int, int]:
     return qsub, jobs, queries, cycles
 
 
-def qstat_jobs(*job_ids: str) -> dict[str, dict[str, Any]]:
-    """``qstat -x -f -F json -t`` of the given jobs (all jobs without ids), by id."""
+def qstat_jobs(job_id: str) -> dict[str, dict[str, Any]]:
+    """``qstat -x -f -F json -t`` of one job (an array: with its subjobs), by id. One id per call:
+    OpenPBS 23.06 lists only the first of several in JSON (docs/pbs.md)."""
     out = subprocess.run(
-        in_cluster(["qstat", "-x", "-f", "-F", "json", "-t", *job_ids]),
+        in_cluster(["qstat", "-x", "-f", "-F", "json", "-t", job_id]),
         capture_output=True,
         text=True,
         check=False,

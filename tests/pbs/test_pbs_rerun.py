@@ -79,8 +79,9 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
-def _active(job_ids: list[str]) -> list[str]:
-    jobs = qstat_jobs(*job_ids)
+def _active(array_id: str) -> list[str]:
+    """The array and subjobs of ``array_id`` that are not finished."""
+    jobs = qstat_jobs(array_id)
     return [job for job, fields in jobs.items() if fields.get("job_state") not in ("F", "X")]
 
 
@@ -116,10 +117,10 @@ def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_pbs(tmp_path: P
     wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in snakemake_pids), 60, "exit")
     assert "the process that started this run is gone" in run.snakemake_log
     done_at_kill = _done(run)
-    assert _active([array_id]), "the killed run's PBS jobs were deleted"
+    assert _active(array_id), "the killed run's PBS jobs were deleted"
     # one more job finishes while no driver watches; others are still queued or running
     wait_for(lambda: len(_done(run)) > len(done_at_kill), 60, "a job finishing unwatched")
-    assert _active([array_id]), "every job ended before the rerun: nothing left to adopt"
+    assert _active(array_id), "every job ended before the rerun: nothing left to adopt"
 
     # the same command again; the last job is let go once the rerun has adopted it
     rerun_log = tmp_path / "rerun.log"
@@ -153,7 +154,7 @@ def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_pbs(tmp_path: P
     for index, job in enumerate(first_array["tasks"]):
         x = json.loads((run.experiment / "jobs" / job / "params.json").read_text())["x"]
         assert json.loads(runs[str(x)][0])["job"] == subjobs[index]
-    assert not _active([array_id])  # nothing left queued
+    assert not _active(array_id)  # nothing left queued
 
     data = pd.read_csv(run.experiment / "all_data.csv")
     assert len(data) == N_JOBS and data["_id"].is_unique
@@ -181,5 +182,5 @@ def test_ctrl_c_deletes_the_runs_jobs(tmp_path: Path) -> None:
         if driver.poll() is None:
             driver.kill()
     (array,) = run.arrays()
-    assert not _active([array["array_job_id"]]), driver_log.read_text()[-3000:]
+    assert not _active(array["array_job_id"]), driver_log.read_text()[-3000:]
     assert "deleted 4 PBS jobs of this run (qdel)" in run.snakemake_log
