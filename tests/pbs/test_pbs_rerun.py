@@ -1,7 +1,7 @@
 """kill -9 of ``cluster-utils grid-search`` during a PBS run, then the same command again: the jobs
 left in PBS keep running and are adopted (not submitted twice), jobs that finished while no driver
 watched are not run again, and the results have one row per job. And Ctrl-C deletes the run's
-jobs (qdel)."""
+jobs (qdel), in every array the server's max_array_size split them into."""
 
 from __future__ import annotations
 
@@ -161,26 +161,39 @@ def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_pbs(tmp_path: P
     assert sorted(data["y"]) == [10 * x for x in range(N_JOBS)]
 
 
-def test_ctrl_c_deletes_the_runs_jobs(tmp_path: Path) -> None:
+def _set_max_array_size(value: int | None) -> None:
+    setting = f"set server max_array_size={value}" if value else "unset server max_array_size"
+    subprocess.run(in_cluster(["qmgr", "-c", setting]), check=True, timeout=60)
+
+
+def test_ctrl_c_deletes_the_runs_jobs_of_every_array(tmp_path: Path) -> None:
+    """The server's max_array_size (2 here) splits the 4 jobs into two arrays; Ctrl-C deletes
+    the run's jobs in both."""
     (tmp_path / "job.py").write_text(SCRIPT.replace("time.sleep(2 + ", "time.sleep(60 + "))
     config = write_grid(tmp_path, "ctrlc", "job.py", [{"param": "x", "values": [0, 1, 2, 3]}])
     run = GridRun(tmp_path / "results" / "ctrlc", 0, "")
     driver_log = tmp_path / "driver.log"
-    driver = _start_driver(config, tmp_path, driver_log)
+    _set_max_array_size(2)
     try:
-        runs = tmp_path / "runs"
-        _wait_for(
-            lambda: runs.exists() and len(list(runs.iterdir())) >= 2,
-            120,
-            "running",
-            run,
-            driver_log,
-        )
-        driver.send_signal(signal.SIGINT)
-        driver.wait(timeout=120)
+        driver = _start_driver(config, tmp_path, driver_log)
+        try:
+            runs = tmp_path / "runs"
+            _wait_for(
+                lambda: runs.exists() and len(list(runs.iterdir())) >= 2,
+                120,
+                "running",
+                run,
+                driver_log,
+            )
+            driver.send_signal(signal.SIGINT)
+            driver.wait(timeout=120)
+        finally:
+            if driver.poll() is None:
+                driver.kill()
     finally:
-        if driver.poll() is None:
-            driver.kill()
-    (array,) = run.arrays()
-    assert not _active(array["array_job_id"]), driver_log.read_text()[-3000:]
+        _set_max_array_size(None)
+    arrays = run.arrays()
+    assert [len(record["tasks"]) for record in arrays] == [2, 2]
+    for record in arrays:
+        assert not _active(record["array_job_id"]), driver_log.read_text()[-3000:]
     assert "deleted 4 PBS jobs of this run (qdel)" in run.snakemake_log
