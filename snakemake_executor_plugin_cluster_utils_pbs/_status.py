@@ -113,8 +113,9 @@ def query(
     job_ids: Iterable[str], on_call: Callable[[], None] | None = None
 ) -> dict[str, JobStatus] | None:
     """Statuses of the given jobs (arrays with their subjobs) from one qstat call; ids PBS no
-    longer knows are left out (qstat stops at the first one: then once more without them); None
-    when the server does not answer. ``on_call`` is called per qstat call."""
+    longer knows are left out (qstat names them on stderr and lists the others; should a version
+    stop at the first, it is asked once more without them); None when the server does not
+    answer. ``on_call`` is called per qstat call."""
     ids = sorted(set(job_ids))
     statuses: dict[str, JobStatus] = {}
     while ids:
