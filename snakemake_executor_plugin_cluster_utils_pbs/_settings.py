@@ -5,6 +5,7 @@ No ``from __future__ import annotations`` here: Snakemake reads the field types 
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from snakemake_interface_executor_plugins.settings import ExecutorSettingsBase
 
@@ -12,8 +13,9 @@ from snakemake_interface_executor_plugins.settings import ExecutorSettingsBase
 DEFAULT_SUBMIT_CAP = 1000
 
 
-def _setting(default, help_text: str, kind=None):
-    metadata = {"help": help_text, "env_var": False, "required": False}
+def _setting(default: Any, help_text: str, kind: type | None = None) -> Any:
+    """A settings field: Snakemake reads its help, and its type where the annotation is a union."""
+    metadata: dict[str, Any] = {"help": help_text, "env_var": False, "required": False}
     if kind is not None:
         metadata["type"] = kind
     return field(default=default, metadata=metadata)
