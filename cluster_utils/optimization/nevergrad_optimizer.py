@@ -76,7 +76,11 @@ WITHDRAWN_ALGORITHMS: dict[str, str] = {
 }
 #: ``opt_alg`` (lower case) -> the objectives of benchmarks/optimizer_quality.py on which it was
 #: measured worse than uniform random search (it runs, with a warning)
-NOT_RECOMMENDED: dict[str, str] = {}
+NOT_RECOMMENDED: dict[str, str] = {
+    "twopointsde": "the 10-D mixed objective (batches of 5: 1.03 against 0.99)",
+    "pso": "fn_to_optimize, Hartmann-6, Branin and the 10-D mixed objective",
+    "randomsearch": "the 10-D mixed objective (it is a random search itself)",
+}
 #: Loss told for a failed job before any job succeeded (nevergrad clips losses at 5e20).
 FAILURE_LOSS_WITHOUT_REFERENCE = 1e20
 
