@@ -11,7 +11,8 @@ for ``--seeds`` seeds (10). Methods:
   ``n_jobs_per_iteration``), ``ask(batch)``, ``tell(results)``, ``to_state()`` serialised after
   every tell. ``ours:cem`` (with_restarts, 10 in the elite, as 3.0's example config),
   ``ours:nevergrad-<opt_alg>`` (every opt_alg), ``ours:optuna-<sampler>`` (every sampler whose
-  packages are installed; gp needs torch).
+  packages are installed; gp needs torch and runs only when named in ``--methods``: one
+  200-sample run takes minutes).
 - ``raw:optuna-<sampler>``: the same Optuna samplers used directly (``create_study``,
   ``study.ask`` with Optuna distributions written here, ``study.tell``): our wrapper must not lose
   quality against the library it wraps.
@@ -212,9 +213,13 @@ def run_task(task: Task) -> tuple[Task, float, float, float, str | None]:
 # -- the table -------------------------------------------------------------------------------------
 
 
+#: methods that run only when ``--methods`` names them (minutes per run)
+SLOW_METHODS = ("ours:optuna-gp", "raw:optuna-gp")
+
+
 def select_methods(patterns: Sequence[str] | None, names: Sequence[str]) -> list[str]:
     if not patterns:
-        return list(names)
+        return [name for name in names if name not in SLOW_METHODS]
     chosen = [name for name in names if any(name.startswith(p) for p in patterns)]
     unknown = [p for p in patterns if not any(name.startswith(p) for name in names)]
     if unknown:

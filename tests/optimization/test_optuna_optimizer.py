@@ -229,3 +229,13 @@ def test_tpe_beats_random_on_the_example_objective(metaopt_params, objective):
         return statistics.median(bests)
 
     assert median_best("tpe") * 3 < median_best("random")
+
+
+@pytest.mark.skipif(not _installed("gp"), reason="sampler gp needs torch")
+def test_gp_keeps_one_sampler_and_its_resumed_study_continues(tmp_path, metaopt_params, objective):
+    optimizer = make_opt(metaopt_params, "gp", storage_dir=tmp_path, n_startup_trials=3)
+    run_rounds(optimizer, objective, 2)
+    assert optimizer._sampler_for(11) is optimizer._sampler_for(12)
+    resumed = resume(optimizer.to_state(), metaopt_params, tmp_path, "gp")
+    settings = resumed.ask(2)
+    assert len(settings) == 2 and len(resumed.study.trials) == 12
