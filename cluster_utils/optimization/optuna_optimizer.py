@@ -46,9 +46,10 @@ from typing import Any
 
 import numpy as np
 
-from .distributions import Discrete, Distribution, make_distribution
+from .distributions import Discrete, make_distribution
 from .optimizer_base import Optimizer, OptimizerConfig, OptimizerStateMismatch
-from .param_values import ParamValue, Setting, setting_from_json, setting_key, setting_to_json
+from .optuna_space import Choices, optuna_distribution
+from .param_values import Setting, setting_from_json, setting_key, setting_to_json
 
 logger = logging.getLogger("cluster_utils")
 
@@ -94,35 +95,6 @@ def import_optuna() -> Any:
     return optuna
 
 
-class _Choices:
-    """A ``Discrete`` parameter as an Optuna categorical: option values or option indices."""
-
-    def __init__(self, distribution: Discrete) -> None:
-        self.options = list(distribution.options)
-        scalars = all(
-            value is None or isinstance(value, bool | int | float | str) for value in self.options
-        )
-        # Optuna finds a choice with ==, so 1, 1.0 and True would be one choice for it
-        distinct = all(
-            sum(1 for other in self.options if other == value) == 1 for value in self.options
-        )
-        self.by_value = scalars and distinct
-        self.choices: list[Any] = (
-            list(self.options) if self.by_value else list(range(len(self.options)))
-        )
-
-    def option(self, choice: Any) -> ParamValue:
-        return choice if self.by_value else self.options[int(choice)]
-
-    def choice(self, value: ParamValue) -> Any:
-        if self.by_value:
-            return value
-        for index, option in enumerate(self.options):
-            if type(option) is type(value) and option == value:
-                return index
-        raise ValueError(f"{value!r} is not one of the options {self.options!r}.")
-
-
 class OptunaOptimizer(Optimizer):
     """Optuna samplers (``optimizer_str = "optuna"``)."""
 
@@ -154,10 +126,11 @@ class OptunaOptimizer(Optimizer):
             )
         self.distributions = [make_distribution(spec) for spec in config.optimized_params]
         self._choices = {
-            d.param_name: _Choices(d) for d in self.distributions if isinstance(d, Discrete)
+            d.param_name: Choices(d) for d in self.distributions if isinstance(d, Discrete)
         }
         self._optuna_distributions = {
-            d.param_name: self._optuna_distribution(d) for d in self.distributions
+            d.param_name: optuna_distribution(d, self._choices.get(d.param_name), self._optuna)
+            for d in self.distributions
         }
         self.journal_path = (
             Path(config.storage_dir) / JOURNAL_FILE_NAME if config.storage_dir else None
@@ -182,18 +155,6 @@ class OptunaOptimizer(Optimizer):
                 f"{value!r}."
             )
         return value
-
-    def _optuna_distribution(self, distribution: Distribution) -> Any:
-        optuna = self._optuna
-        if isinstance(distribution, Discrete):
-            return optuna.distributions.CategoricalDistribution(
-                self._choices[distribution.param_name].choices
-            )
-        lower, upper = distribution.lower, distribution.upper  # type: ignore[attr-defined]
-        log = bool(distribution.is_log)  # type: ignore[attr-defined]
-        if distribution.is_integer:  # type: ignore[attr-defined]
-            return optuna.distributions.IntDistribution(int(lower), int(upper), log=log)
-        return optuna.distributions.FloatDistribution(float(lower), float(upper), log=log)
 
     # -- the sampler ------------------------------------------------------------------------------
 
