@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import logging
 import math
 import statistics
 import sys
@@ -201,6 +202,7 @@ def available_methods() -> dict[str, Callable[[Task], list[float]]]:
 def run_task(task: Task) -> tuple[Task, float, float, float, str | None]:
     """(task, best value, best value after half the samples, seconds, error): a method that
     raises gets ``inf`` and its error."""
+    logging.getLogger("cluster_utils").setLevel(logging.ERROR)  # "not recommended" warnings
     start = time.perf_counter()
     try:
         values = available_methods()[task.method](task)
