@@ -23,6 +23,7 @@ GRID_EXAMPLES = [
 HPO_EXAMPLES = [
     ("examples/basic/optimization_metaopt.yaml", "basic_cem"),
     ("examples/basic/optimization_ng.json", "basic_nevergrad"),
+    ("examples/basic/optimization_optuna.json", "basic_optuna"),
     ("examples/basic/optimization_metaopt.toml", "basic_cem_toml"),
 ]
 

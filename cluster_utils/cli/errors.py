@@ -28,6 +28,7 @@ def _known_errors() -> dict[type[BaseException], int]:
     from cluster_utils.experiment.code_checkout import GitCheckoutError
     from cluster_utils.grid.expansion import GridError
     from cluster_utils.optimization.nevergrad_optimizer import MissingNevergradError
+    from cluster_utils.optimization.optuna_optimizer import MissingOptunaError
     from cluster_utils.report import MissingReportDependencyError
 
     return {
@@ -38,6 +39,7 @@ def _known_errors() -> dict[type[BaseException], int]:
         # an optional extra the run needs is not installed: one line naming it, nothing ran
         MissingExecutorPluginError: EXIT_CONFIG_ERROR,
         MissingNevergradError: EXIT_CONFIG_ERROR,
+        MissingOptunaError: EXIT_CONFIG_ERROR,
         MissingReportDependencyError: EXIT_CONFIG_ERROR,
         GitCheckoutError: EXIT_ERROR,
         RunLockedError: EXIT_ERROR,

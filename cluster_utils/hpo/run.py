@@ -27,6 +27,7 @@ from cluster_utils.hpo.setup import (
     write_hpo_run_files,
 )
 from cluster_utils.optimization.nevergrad_optimizer import NevergradOptimizer, import_nevergrad
+from cluster_utils.optimization.optuna_optimizer import OptunaOptimizer, import_optuna
 from cluster_utils.report import require_report_dependencies_for
 from cluster_utils.results.progress import OptimizationProgress
 
@@ -62,6 +63,8 @@ def _require_extras(hpo: HpoSettings, settings: dict) -> None:
     """A missing optional package the config needs: one line naming its extra, nothing runs."""
     if hpo.optimizer_str == NevergradOptimizer.optimizer_str:
         import_nevergrad()
+    if hpo.optimizer_str == OptunaOptimizer.optimizer_str:
+        import_optuna()
     require_report_dependencies_for(settings)
 
 
@@ -92,7 +95,7 @@ def run_hp_optimization(options: OptimizationOptions) -> int:
         state.aborted = None
         start_run(layout)  # a new attempt clears an earlier abort
         write_hpo_run_files(layout, settings, opened.start_dir, state.seed)
-        optimizer = build_optimizer(hpo, state)
+        optimizer = build_optimizer(hpo, state, layout.internal)
         executor = make_executor(layout, profile, hpo, options.cores, gpus)
         verb = "continuing" if resumed else "starting"
         print(

@@ -185,12 +185,17 @@ def write_hpo_run_files(
     )
 
 
-def build_optimizer(hpo: HpoSettings, state: DriverState) -> Optimizer:
+def build_optimizer(
+    hpo: HpoSettings, state: DriverState, storage_dir: Path | None = None
+) -> Optimizer:
+    """The optimizer to continue ``state`` with (a new one for a new run); ``storage_dir`` is
+    where an optimizer keeps its own files (the experiment's internal directory)."""
     common: dict[str, Any] = {
         "metric_to_optimize": hpo.metric_to_optimize,
         "minimize": hpo.minimize,
         "number_of_samples": hpo.number_of_samples,
         "n_jobs_per_iteration": hpo.n_jobs_per_iteration,
+        "storage_dir": None if storage_dir is None else str(storage_dir),
     }
     try:
         if state.optimizer is not None:

@@ -26,16 +26,19 @@ from .grid_optimizer import GridOptimizer
 from .nevergrad_optimizer import NEVERGRAD_ALGORITHMS, NevergradOptimizer
 from .observations import ReducedResult, Result
 from .optimizer_base import Optimizer, OptimizerConfig, OptimizerStateMismatch
+from .optuna_optimizer import OPTUNA_SAMPLERS, OptunaOptimizer
 from .param_values import ParamValue, Setting
 
 #: ``optimizer_str`` of the config -> optimizer class.
 OPTIMIZERS: dict[str, type[Optimizer]] = {
-    cls.optimizer_str: cls for cls in (CEMMetaoptimizer, NevergradOptimizer, GridOptimizer)
+    cls.optimizer_str: cls
+    for cls in (CEMMetaoptimizer, NevergradOptimizer, GridOptimizer, OptunaOptimizer)
 }
 
 __all__ = [
     "NEVERGRAD_ALGORITHMS",
     "OPTIMIZERS",
+    "OPTUNA_SAMPLERS",
     "CEMMetaoptimizer",
     "Discrete",
     "Distribution",
@@ -46,6 +49,7 @@ __all__ = [
     "Optimizer",
     "OptimizerConfig",
     "OptimizerStateMismatch",
+    "OptunaOptimizer",
     "ParamValue",
     "ReducedResult",
     "Result",
@@ -77,11 +81,14 @@ def make_optimizer(
     seed: int | None,
     number_of_samples: int | None = None,
     n_jobs_per_iteration: int = 1,
+    storage_dir: str | None = None,
 ) -> Optimizer:
     """A new optimizer for the hp_optimization config values of the same names.
 
     ``number_of_samples`` and ``n_jobs_per_iteration`` (from ``optimization_setting``) are used
-    by nevergrad as budget and number of workers; the other optimizers ignore them.
+    by nevergrad as budget and number of workers; the other optimizers ignore them. ``storage_dir``
+    is where an optimizer may keep files between runs (optuna's journal; the experiment's internal
+    directory under the hpo driver); without it optuna keeps its study in memory.
     """
     config = OptimizerConfig(
         optimizer_str=optimizer_str,
@@ -92,6 +99,7 @@ def make_optimizer(
         seed=seed,
         number_of_samples=number_of_samples,
         n_jobs_per_iteration=n_jobs_per_iteration,
+        storage_dir=storage_dir,
     )
     return _optimizer_class(optimizer_str)(config)
 
@@ -107,6 +115,7 @@ def restore_optimizer(
     seed: int | None = None,
     number_of_samples: int | None = None,
     n_jobs_per_iteration: int = 1,
+    storage_dir: str | None = None,
 ) -> Optimizer:
     """Resume from ``Optimizer.to_state()`` under the current config (same arguments as
     :func:`make_optimizer`; the seed saved in the state is used).
@@ -122,5 +131,6 @@ def restore_optimizer(
         seed=seed if seed is not None else state.get("seed"),
         number_of_samples=number_of_samples,
         n_jobs_per_iteration=n_jobs_per_iteration,
+        storage_dir=storage_dir,
     )
     return _optimizer_class(optimizer_str).from_state(state, config)

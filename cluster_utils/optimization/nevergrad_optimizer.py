@@ -1,14 +1,27 @@
 """``nevergrad``: the optimizers of the nevergrad library (optional extra ``nevergrad``).
 
 ``optimizer_settings``: ``opt_alg``, one of 3.0's ``twopointsde`` (TwoPointsDE), ``oneplusone``
-(OnePlusOne), ``cma`` (CMA), ``tbpsa`` (TBPSA), ``pso`` (PSO), ``randomsearch`` (RandomSearch), or
-``NGOpt`` (nevergrad's own algorithm selection; new here). Case does not matter.
+(OnePlusOne), ``cma`` (CMA), ``tbpsa`` (TBPSA), ``pso`` (PSO), ``randomsearch`` (RandomSearch).
+Case does not matter. Those measured worse than uniform random search on an objective of
+benchmarks/optimizer_quality.py (:data:`NOT_RECOMMENDED`) still run, for 3.0's configs, with a
+warning that names the measurement.
+
+``NGOpt`` (nevergrad's algorithm selection, offered by an earlier version of this project, not by
+3.0) is refused with :data:`WITHDRAWN_ALGORITHMS`'s reason: it chooses by the parametrization, and
+neither choice works here. With a ``Discrete`` or an integer parameter it picks a (1+1) mutation
+search for discrete spaces (DiscreteLenglerOnePlusOne, DoubleFastGADiscreteOnePlusOne; on 3.0's
+fn_to_optimize: median best 6.6, uniform random search 1.7, 3 seeds); with floats only it picks
+MetaModel, whose surrogate model raises ``TypeError: only 0-dimensional arrays can be converted
+to Python scalars`` under numpy 2 (nevergrad 1.0.12). ``Choice`` instead of ``TransitionChoice``
+and integers as floats make it pick a CMA/PSO/DE portfolio that is still no better than random
+search on fn_to_optimize (1.59 against 1.71, 4 seeds) and worse than with ``TransitionChoice`` on
+the 10-D mixed objective.
 
 Parameters map to nevergrad as in 3.0: ``TruncatedNormal`` -> ``Scalar(lower, upper)``,
 ``TruncatedLogNormal`` -> ``Log(lower, upper)``, the *Int* variants add integer casting,
 ``Discrete`` -> ``TransitionChoice(options)``; smart_rounding does not apply. The nevergrad
 optimizer gets ``budget = number_of_samples`` and ``num_workers = n_jobs_per_iteration``
-(3.0 gave neither; NGOpt chooses its algorithm from them).
+(3.0 gave neither).
 
 Maximisation tells nevergrad the negated metric. A failed job (``None``) is told a penalty loss:
 the worst loss seen so far plus the spread of the losses (at least 1), or ``1e20`` before any
@@ -51,7 +64,22 @@ NEVERGRAD_ALGORITHMS: dict[str, str] = {
     "tbpsa": "TBPSA",
     "pso": "PSO",
     "randomsearch": "RandomSearch",
-    "ngopt": "NGOpt",
+}
+#: ``opt_alg`` (lower case) no longer offered -> why (the config error says it)
+WITHDRAWN_ALGORITHMS: dict[str, str] = {
+    "ngopt": (
+        "opt_alg NGOpt is not offered: measured worse than uniform random search on 3.0's "
+        "fn_to_optimize (it picks a discrete-space search when a parameter is Discrete or an "
+        "integer), and with float parameters only its MetaModel crashes under numpy 2 "
+        "(benchmarks/optimizer_quality.py); use optimizer_str optuna (sampler tpe) instead"
+    )
+}
+#: ``opt_alg`` (lower case) -> the objectives of benchmarks/optimizer_quality.py on which it was
+#: measured worse than uniform random search (it runs, with a warning)
+NOT_RECOMMENDED: dict[str, str] = {
+    "twopointsde": "the 10-D mixed objective (batches of 5: 1.03 against 0.99)",
+    "pso": "fn_to_optimize, Hartmann-6, Branin and the 10-D mixed objective",
+    "randomsearch": "the 10-D mixed objective (it is a random search itself)",
 }
 #: Loss told for a failed job before any job succeeded (nevergrad clips losses at 5e20).
 FAILURE_LOSS_WITHOUT_REFERENCE = 1e20
@@ -96,12 +124,22 @@ class NevergradOptimizer(Optimizer):
         ng = import_nevergrad()
         settings = dict(config.optimizer_settings)
         opt_alg = settings.get("opt_alg")
+        if isinstance(opt_alg, str) and opt_alg.lower() in WITHDRAWN_ALGORITHMS:
+            raise ValueError(WITHDRAWN_ALGORITHMS[opt_alg.lower()] + ".")
         if not isinstance(opt_alg, str) or opt_alg.lower() not in NEVERGRAD_ALGORITHMS:
             raise ValueError(
                 f"optimizer_settings.opt_alg must be one of {sorted(NEVERGRAD_ALGORITHMS)}, "
                 f"not {opt_alg!r}."
             )
         self.opt_alg = opt_alg.lower()
+        if self.opt_alg in NOT_RECOMMENDED:
+            logger.warning(
+                "nevergrad opt_alg %s was measured worse than uniform random search on %s "
+                "(benchmarks/optimizer_quality.py); it runs for 3.0 configs, but optimizer_str "
+                "optuna finds better settings.",
+                opt_alg,
+                NOT_RECOMMENDED[self.opt_alg],
+            )
         self.distributions = [make_distribution(spec) for spec in config.optimized_params]
         self._bounds = {
             d.param_name: (d.lower, d.upper)  # type: ignore[attr-defined]

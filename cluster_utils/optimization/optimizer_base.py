@@ -76,6 +76,8 @@ class OptimizerConfig:
     number_of_samples: int | None = None
     #: ``optimization_setting.n_jobs_per_iteration`` (parallel workers; used by nevergrad).
     n_jobs_per_iteration: int = 1
+    #: directory for files an optimizer keeps between runs (optuna's journal); ``None``: none
+    storage_dir: str | None = None
     optimized_param_names: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:

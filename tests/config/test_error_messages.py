@@ -329,6 +329,21 @@ CASES: list[tuple[str, Kind, dict[str, Any], list[str]]] = [
         ],
     ),
     (
+        "optuna settings: unknown key and sampler",
+        "hp_optimization",
+        edited(
+            HPO,
+            lambda s: s.update(
+                optimizer_str="optuna", optimizer_settings={"sampler": "grid", "popsize": 4}
+            ),
+        ),
+        [
+            "optimizer_settings.sampler: expected one of 'tpe', 'cmaes', 'gp', 'random', 'qmc', "
+            "found 'grid' (string)",
+            "unknown key 'optimizer_settings.popsize' (valid keys: n_startup_trials, sampler)",
+        ],
+    ),
+    (
         "cem settings are required",
         "hp_optimization",
         edited(HPO, lambda s: s.pop("optimizer_settings")),

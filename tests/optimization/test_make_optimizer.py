@@ -15,7 +15,7 @@ def test_unknown_optimizer_str(metaopt_params):
 
 
 def test_optimizers_by_name():
-    assert sorted(OPTIMIZERS) == ["cem_metaoptimizer", "gridsearch", "nevergrad"]
+    assert sorted(OPTIMIZERS) == ["cem_metaoptimizer", "gridsearch", "nevergrad", "optuna"]
 
 
 def test_seed_none_draws_a_seed_that_is_saved(metaopt_params):

@@ -45,7 +45,7 @@ def resume(state, params, opt_alg="cma"):
     )
 
 
-@pytest.mark.parametrize("opt_alg", [*sorted(NEVERGRAD_ALGORITHMS), "NGOpt"])
+@pytest.mark.parametrize("opt_alg", [*sorted(NEVERGRAD_ALGORITHMS), "TBPSA"])
 def test_each_algorithm_runs_ask_tell_rounds(opt_alg, metaopt_params, objective):
     optimizer = make_ng(metaopt_params, opt_alg)
     for round_ in range(4):
@@ -89,7 +89,7 @@ def test_minimize_and_maximize(minimize):
     assert optimizer.recommendation()["x"] == pytest.approx(2.0, abs=0.5)
 
 
-@pytest.mark.parametrize("opt_alg", ["cma", "twopointsde", "tbpsa", "NGOpt"])
+@pytest.mark.parametrize("opt_alg", ["cma", "twopointsde", "tbpsa"])
 def test_state_round_trip_gives_identical_next_asks(opt_alg, metaopt_params, objective):
     uninterrupted = make_ng(metaopt_params, opt_alg, seed=4)
     for round_ in range(5):
@@ -148,3 +148,18 @@ def test_missing_nevergrad_names_the_extra(monkeypatch, metaopt_params):
     monkeypatch.setitem(sys.modules, "nevergrad", None)
     with pytest.raises(ImportError, match=r"cluster_utils\[nevergrad\]"):
         make_ng(metaopt_params)
+
+
+def test_ngopt_is_refused_with_the_measured_reason(metaopt_params):
+    with pytest.raises(ValueError, match="opt_alg NGOpt is not offered: measured worse than"):
+        make_ng(metaopt_params, "NGOpt")
+
+
+def test_not_recommended_algorithm_runs_with_a_warning(monkeypatch, metaopt_params, caplog):
+    from cluster_utils.optimization import nevergrad_optimizer
+
+    monkeypatch.setitem(nevergrad_optimizer.NOT_RECOMMENDED, "pso", "branin")
+    with caplog.at_level("WARNING", logger="cluster_utils"):
+        optimizer = make_ng(metaopt_params, "pso")
+    assert len(optimizer.ask(WORKERS)) == WORKERS
+    assert "measured worse than uniform random search on branin" in caplog.text
