@@ -19,6 +19,7 @@ from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 from cluster_utils.runner.scheduler_failures import record_scheduler_failure
 from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
+from cluster_utils.scheduler.outage import SchedulerOutage
 
 from . import _arrays, _limits, _status
 from ._adopt import EarlierTask
@@ -56,6 +57,8 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         self._earlier: dict[str, dict[str, EarlierTask]] = {}
         self._status_runs: set[str] = set()  # earlier runs whose tasks were adopted
         self._adoptions = AdoptionCounts()
+        #: one line when the controller (or sacct) stops answering, one when it answers again
+        self._outage = SchedulerOutage("Slurm controller", self.logger.warning)
         # the driver that started this Snakemake; when it is gone, cancel_jobs cancels nothing
         self._parent_pid = os.getppid()
         #: groups of sbatch options (time, memory, ...) whose replacement was already reported
@@ -111,23 +114,35 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
     # --- status -------------------------------------------------------------------------------
 
     async def _query_status(self) -> dict[str, _status.JobStatus] | None:
+        """One sacct for every job of the run (None if it failed); a controller that does not
+        answer ``scontrol ping``, or a failed sacct, is an outage (``self._outage``)."""
+        controller_problem = await self._ping_controller()
+        statuses, sacct_problem = await self._sacct()
+        problem = controller_problem or sacct_problem
+        if problem:
+            self._outage.note_failure(problem)
+            self.logger.debug(f"cluster_utils: status query: {problem}")
+        else:
+            self._outage.note_success()
+        return statuses
+
+    async def _ping_controller(self) -> str | None:
+        try:
+            out, _, code = await _run(list(_status.PING_COMMAND), timeout=30)
+        except (TimeoutError, OSError) as exc:
+            return f"scontrol ping: {exc or 'timed out'}"
+        return _status.controller_problem(code, out)
+
+    async def _sacct(self) -> tuple[dict[str, _status.JobStatus] | None, str | None]:
         argv = _status.sacct_command(",".join([self.run_uuid, *sorted(self._status_runs)]))
         self.status_queries += 1
         try:
-            process = await asyncio.create_subprocess_exec(
-                *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-            )
-            out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+            out, err, code = await _run(argv, timeout=60)
         except (TimeoutError, OSError) as exc:
-            self.logger.warning(f"cluster_utils: status query failed: {exc}")
-            return None
-        if process.returncode != 0:
-            self.logger.warning(
-                f"cluster_utils: status query failed ({_status.format_command(argv)}): "
-                f"{err.decode(errors='replace').strip()}"
-            )
-            return None
-        return _status.parse_sacct(out.decode(errors="replace"))
+            return None, f"sacct: {exc or 'timed out'}"
+        if code != 0:
+            return None, f"{_status.format_command(argv)}: {err.strip()[-300:]}"
+        return _status.parse_sacct(out), None
 
     async def check_active_jobs(
         self, active_jobs: list[SubmittedJobInfo]
@@ -228,6 +243,7 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         super().cancel_jobs(active_jobs)
 
     def shutdown(self) -> None:
+        self._outage.close()
         with self._lock:
             if self._flush_timer is not None:
                 self._flush_timer.cancel()
@@ -243,3 +259,18 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         summary = self._adoptions.summary("Slurm")
         if summary:
             self.logger.info(summary)
+
+
+async def _run(argv: list[str], timeout: float) -> tuple[str, str, int]:
+    """stdout, stderr and exit code of a command, without blocking the event loop."""
+    process = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=timeout)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        raise
+    code = process.returncode or 0
+    return out.decode(errors="replace"), err.decode(errors="replace"), code

@@ -68,11 +68,14 @@ class SchedulerOutage:
         if self.current is None:
             return
         self._say(f"cluster_utils: {self.current.answering_again_line(self._clock())}")
-        self.current = None
         self.close()
 
     def close(self) -> None:
-        """The run ends: remove the records (a later run must not show an old outage)."""
+        """The outage is over, or the run ends during one: remove its records (a later run
+        must not show an old outage)."""
+        if self.current is None:
+            return
+        self.current = None
         for experiment in self._experiments:
             with contextlib.suppress(OSError):
                 clear_outage(ExperimentLayout.at(experiment))
