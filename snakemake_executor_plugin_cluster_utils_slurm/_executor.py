@@ -271,6 +271,7 @@ async def _run(argv: list[str], timeout: float) -> tuple[str, str, int]:
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
+        await process.wait()
         raise
     code = process.returncode or 0
     return out.decode(errors="replace"), err.decode(errors="replace"), code
