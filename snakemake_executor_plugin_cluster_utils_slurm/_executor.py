@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncGenerator
 from pathlib import Path
@@ -20,6 +21,7 @@ from cluster_utils.runner.scheduler_failures import record_scheduler_failure
 from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
+from cluster_utils.scheduler.runner_records import finished_on_disk
 
 from . import _arrays, _limits, _status
 from ._adopt import EarlierTask
@@ -27,6 +29,9 @@ from ._settings import ExecutorSettings
 from ._submission import ArraySubmission
 
 common_settings = _slurm_common_settings
+
+#: seconds between two looks at the runners' records (a directory listing per experiment)
+MARKER_CHECK_SECONDS = 1.0
 
 __all__ = ["Executor", "ExecutorSettings", "common_settings"]
 
@@ -47,7 +52,11 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         batch = settings.batch_seconds
         self._batch_seconds = max(0.0, float(1.0 if batch is None else batch))
         self._max_status_interval = float(settings.max_seconds_between_status_checks or 180)
+        #: sacct's own schedule: the interval backs off while nothing finishes
+        self._sacct_interval = 0.0
+        self._next_sacct = 0.0
         self._backlog: deque[JobExecutorInterface] = deque()
+        self._flushed_once = False
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()  # backlog, in-flight set, flush timer
         self._flush_lock = threading.Lock()  # one submission round at a time
@@ -109,7 +118,11 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
             self.run_job_pre(job)
         with self._lock:
             self._backlog.extend(direct)
-        self._schedule_flush(self._batch_seconds)
+            # Snakemake hands every job that is ready at the start in one call: the first batch
+            # goes out at once; later ones wait batch-seconds for jobs that become ready together
+            first = not self._flushed_once
+            self._flushed_once = True
+        self._schedule_flush(0.0 if first else self._batch_seconds)
 
     # --- status -------------------------------------------------------------------------------
 
@@ -147,53 +160,76 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
     async def check_active_jobs(
         self, active_jobs: list[SubmittedJobInfo]
     ) -> AsyncGenerator[SubmittedJobInfo, None]:
-        settings = self.workflow.executor_settings
-        initial = float(getattr(settings, "init_seconds_before_status_checks", 40) or 40)
+        """Jobs whose runner recorded that they finished are done at once (``runner_records``,
+        checked every ``MARKER_CHECK_SECONDS``); sacct is asked about the others on its own,
+        unchanged schedule (``_next_sacct``)."""
+        initial = self._initial_status_interval()
         for job_info in active_jobs:
             if adoption.is_finished_id(job_info.external_jobid):
                 self.report_job_success(job_info)  # finished before this run (_adopt)
         active_jobs = [j for j in active_jobs if not adoption.is_finished_id(j.external_jobid)]
-        if not active_jobs:
-            self.next_seconds_between_status_checks = initial
-            return
-        self.status_cycles += 1
-        async with self.status_rate_limiter:
-            statuses = await self._query_status()
-        any_finished = False
+        finished = finished_on_disk(_runner_jobs(active_jobs))
         for job_info in active_jobs:
-            external_id = str(job_info.external_jobid)
-            status = None if statuses is None else statuses.get(external_id)
-            if status is None or status.active:  # not in accounting yet, or still going
-                yield job_info
-                continue
-            if status.state == "NODE_FAIL":
-                if status.node_list:
-                    self._failed_nodes.add(status.node_list)
-                if settings.requeue:  # Slurm requeues it
-                    yield job_info
-                    continue
-            any_finished = True
-            with self._lock:
-                self._in_flight.discard(str(job_info.external_jobid))
-                self._limit_hit = False
-            if status.succeeded:
-                self.report_job_success(job_info)
-                self._remove_log(job_info)
+            if str(job_info.external_jobid) in finished:
+                self._finished(job_info, None)
+        remaining = [j for j in active_jobs if str(j.external_jobid) not in finished]
+        any_finished = bool(finished)
+        if remaining and time.monotonic() >= self._next_sacct:
+            self.status_cycles += 1
+            async with self.status_rate_limiter:
+                statuses = await self._query_status()
+            still = [j for j in remaining if self._still_active(j, statuses)]
+            any_finished = any_finished or len(still) < len(remaining)
+            if any_finished or statuses is None:
+                self._sacct_interval = initial
             else:
-                self.report_job_error(
-                    job_info,
-                    msg=self.failure_message(job_info, status),
-                    aux_logs=[str(job_info.aux.get("slurm_logfile"))],
+                self._sacct_interval = min(
+                    self._max_status_interval, self._sacct_interval + initial
                 )
-        current = self.next_seconds_between_status_checks or initial
-        if any_finished or statuses is None:
-            self.next_seconds_between_status_checks = initial
-        else:
-            self.next_seconds_between_status_checks = min(
-                self._max_status_interval, current + initial
-            )
+            self._next_sacct = time.monotonic() + self._sacct_interval
+            remaining = still
+        elif any_finished:  # as a finished job seen by sacct would: the next sacct comes soon
+            self._sacct_interval = initial
+            self._next_sacct = min(self._next_sacct, time.monotonic() + initial)
+        for job_info in remaining:
+            yield job_info
+        self.next_seconds_between_status_checks = min(MARKER_CHECK_SECONDS, initial)
         if any_finished and self._backlog:
             self._schedule_flush(0.0)
+
+    def _initial_status_interval(self) -> float:
+        settings = self.workflow.executor_settings
+        return float(getattr(settings, "init_seconds_before_status_checks", 40) or 40)
+
+    def _still_active(
+        self, job_info: SubmittedJobInfo, statuses: dict[str, _status.JobStatus] | None
+    ) -> bool:
+        """Report the job if sacct says it ended; True if it is still pending or running."""
+        status = None if statuses is None else statuses.get(str(job_info.external_jobid))
+        if status is None or status.active:  # not in accounting yet, or still going
+            return True
+        if status.state == "NODE_FAIL":
+            if status.node_list:
+                self._failed_nodes.add(status.node_list)
+            if self.workflow.executor_settings.requeue:  # Slurm requeues it
+                return True
+        self._finished(job_info, status)
+        return False
+
+    def _finished(self, job_info: SubmittedJobInfo, status: _status.JobStatus | None) -> None:
+        """Report an ended job: ``status`` None when its runner recorded that it finished."""
+        with self._lock:
+            self._in_flight.discard(str(job_info.external_jobid))
+            self._limit_hit = False
+        if status is None or status.succeeded:
+            self.report_job_success(job_info)
+            self._remove_log(job_info)
+        else:
+            self.report_job_error(
+                job_info,
+                msg=self.failure_message(job_info, status),
+                aux_logs=[str(job_info.aux.get("slurm_logfile"))],
+            )
 
     def _remove_log(self, job_info: SubmittedJobInfo) -> None:
         if self.workflow.executor_settings.keep_successful_logs:
@@ -259,6 +295,16 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         summary = self._adoptions.summary("Slurm")
         if summary:
             self.logger.info(summary)
+
+
+def _runner_jobs(active_jobs: list[SubmittedJobInfo]) -> list[tuple[str, str, int]]:
+    """``(external id, experiment, job id)`` of the active runner jobs."""
+    found = []
+    for job_info in active_jobs:
+        runner_job = _arrays.runner_job_of(job_info.aux.get("cluster_utils_argv"))
+        if runner_job is not None:
+            found.append((str(job_info.external_jobid), *runner_job))
+    return found
 
 
 async def _run(argv: list[str], timeout: float) -> tuple[str, str, int]:
