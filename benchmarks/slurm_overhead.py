@@ -102,9 +102,9 @@ def timeline(experiment: Path, started: float, ended: float) -> dict[str, float]
     submitted = min(record["submitted"] for record in arrays)
     starts, ends = [], []
     for state_file in (experiment / "jobs").glob("*/state.json"):
-        attempts = json.loads(state_file.read_text())["attempts"]
-        starts.append(min(a["start"] for a in attempts))
-        ends.append(max(a["end"] for a in attempts))
+        attempts = [a for a in json.loads(state_file.read_text())["attempts"] if a["end"]]
+        starts += [min(a["start"] for a in attempts)] if attempts else []
+        ends += [max(a["end"] for a in attempts)] if attempts else []
     return {
         "start-up until the sbatch call returned": submitted - started,
         "sbatch -> first job started": min(starts) - submitted,
