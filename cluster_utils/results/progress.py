@@ -118,6 +118,7 @@ class GridProgress(ProgressDisplay):
         plain_interval: float = 10.0,
         *,
         draws_report: bool = False,
+        scheduler_notices: bool = True,
     ) -> None:
         super().__init__(stream, plain_interval)
         self.layout = layout
@@ -127,7 +128,8 @@ class GridProgress(ProgressDisplay):
         # jobs that failed in an earlier run are queued again: pending until they fail anew
         self._earlier_failures = self._ids_with_status(job_state.FAILED)
         self._reported_failures: set[int] = set(self._earlier_failures)
-        self.follow_scheduler(layout)
+        if scheduler_notices:  # off when Snakemake's own output (with the lines) is shown
+            self.follow_scheduler(layout)
 
     def _ids_with_status(self, status: str) -> set[int]:
         try:
