@@ -59,6 +59,17 @@ class ExecutorSettings(_HTCondorSettings):
         },
     )
 
+    schedd_probe_seconds: int | None = field(
+        default=int(_schedd.PROBE_SECONDS),
+        metadata={
+            "help": "Seconds between two checks that the schedd answers (a condor_q that lists "
+            "nothing) while it does; while it does not, every status check asks. When it stops "
+            "answering, and when it answers again, one line says so.",
+            "required": False,
+            "type": int,
+        },
+    )
+
 
 common_settings = _htcondor_common_settings
 
@@ -84,6 +95,7 @@ class Executor(_htcondor_plugin.Executor):
         #: one line when the schedd stops answering, one when it answers again (_schedd)
         self._outage = SchedulerOutage("HTCondor schedd", self.logger.warning)
         self._last_schedd_probe = float("-inf")
+        self._probe_seconds = float(settings.schedd_probe_seconds or _schedd.PROBE_SECONDS)
         if self._bid_command:
             self.logger.info(
                 f"cluster_utils: jobs with a bid are submitted with {self._bid_command} <bid>"
@@ -279,12 +291,13 @@ class Executor(_htcondor_plugin.Executor):
     async def _probe_schedd(self) -> None:
         """Ask the schedd whether it answers (every status check during an outage)."""
         now = time.monotonic()
-        if not self._outage.ongoing and now - self._last_schedd_probe < _schedd.PROBE_SECONDS:
+        if not self._outage.ongoing and now - self._last_schedd_probe < self._probe_seconds:
             return
         self._last_schedd_probe = now
+        asked_at = time.time()
         problem = await _schedd.schedd_problem()
         if problem:
-            self._outage.note_failure(problem)
+            self._outage.note_failure(problem, asked_at=asked_at)
         else:
             self._outage.note_success()
 

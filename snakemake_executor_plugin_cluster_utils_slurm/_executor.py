@@ -129,11 +129,12 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
     async def _query_status(self) -> dict[str, _status.JobStatus] | None:
         """One sacct for every job of the run (None if it failed); a controller that does not
         answer ``scontrol ping``, or a failed sacct, is an outage (``self._outage``)."""
+        asked_at = time.time()
         controller_problem = await self._ping_controller()
         statuses, sacct_problem = await self._sacct()
         problem = controller_problem or sacct_problem
         if problem:
-            self._outage.note_failure(problem)
+            self._outage.note_failure(problem, asked_at=asked_at)
             self.logger.debug(f"cluster_utils: status query: {problem}")
         else:
             self._outage.note_success()

@@ -75,9 +75,14 @@ def test_an_experiment_watched_during_an_outage_gets_the_record(tmp_path: Path) 
 
 def test_the_scheduler_is_a_parameter(tmp_path: Path) -> None:
     said: list[str] = []
-    outage = SchedulerOutage("PBS server", said.append, clock=FakeClock())
-    outage.note_failure()
+    clock = FakeClock()
+    outage = SchedulerOutage("PBS server", said.append, clock=clock)
+    clock.now += 15  # a query sent at 12:03:10 timed out after 15 s
+    outage.note_failure("no answer within 15 s", asked_at=clock.now - 15)
     assert said[0].startswith("cluster_utils: PBS server not answering since 12:03:10;")
+    clock.now += 5
+    outage.note_success()
+    assert said[1] == "cluster_utils: PBS server answering again after 0m20s"
 
 
 def test_the_driver_shows_each_change_once(tmp_path: Path) -> None:
