@@ -13,7 +13,11 @@ cluster allows; no throttle on either side):
 - ours: `cluster-utils grid-search CONFIG --profile slurm` (planning, Snakemake, array
   submission, status polling, results table), wall time of the whole command.
 
-Prints both wall times, their ratio, and our sbatch calls and status queries.
+Prints both wall times, their ratio, our sbatch calls and status queries, and where our time
+goes (from the command's start, the first sbatch in slurm_arrays.jsonl, and each job's runner
+start and end in its state.json): start-up until the array is submitted, Slurm running the
+jobs, and the tail from the last job's end until the command returned (status-poll latency,
+collecting results, Snakemake ending).
 """
 
 from __future__ import annotations
@@ -89,7 +93,29 @@ def run_raw(workdir: Path, n_jobs: int) -> tuple[float, int]:
         time.sleep(1)
 
 
-def run_ours(workdir: Path, n_jobs: int, snakemake_args: list[str]) -> tuple[float, str]:
+def timeline(experiment: Path, started: float, ended: float) -> dict[str, float]:
+    """Seconds of each phase of our run, from the experiment's own records."""
+    internal = experiment / ".cluster_utils"
+    arrays = [
+        json.loads(line) for line in (internal / "slurm_arrays.jsonl").read_text().splitlines()
+    ]
+    submitted = min(record["submitted"] for record in arrays)
+    starts, ends = [], []
+    for state_file in (experiment / "jobs").glob("*/state.json"):
+        attempts = [a for a in json.loads(state_file.read_text())["attempts"] if a["end"]]
+        starts += [min(a["start"] for a in attempts)] if attempts else []
+        ends += [max(a["end"] for a in attempts)] if attempts else []
+    return {
+        "start-up until the sbatch call returned": submitted - started,
+        "sbatch -> first job started": min(starts) - submitted,
+        "first job started -> last job ended": max(ends) - min(starts),
+        "last job ended -> command returned": ended - max(ends),
+    }
+
+
+def run_ours(
+    workdir: Path, n_jobs: int, snakemake_args: list[str]
+) -> tuple[float, str, dict[str, float]]:
     config = workdir / "ours.json"
     config.write_text(
         json.dumps(
@@ -110,15 +136,16 @@ def run_ours(workdir: Path, n_jobs: int, snakemake_args: list[str]) -> tuple[flo
     argv += ["--profile", "slurm"]
     if snakemake_args:
         argv += ["--snakemake-args", *snakemake_args]
-    start = time.perf_counter()
+    start, started = time.perf_counter(), time.time()
     result = subprocess.run(
         argv, cwd=workdir, stdin=subprocess.DEVNULL, capture_output=True, text=True
     )
-    elapsed = time.perf_counter() - start
-    log = (workdir / "results" / "ours" / ".cluster_utils" / "snakemake.log").read_text()
+    elapsed, ended = time.perf_counter() - start, time.time()
+    experiment = workdir / "results" / "ours"
+    log = (experiment / ".cluster_utils" / "snakemake.log").read_text()
     if result.returncode != 0:
         sys.exit(f"cluster-utils failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    return elapsed, log
+    return elapsed, log, timeline(experiment, started, ended)
 
 
 def main() -> None:
@@ -134,7 +161,7 @@ def main() -> None:
         workdir = Path(tmp)
         (workdir / "job.py").write_text(JOB_SCRIPT)
         raw, polls = (None, 0) if args.skip_raw else run_raw(workdir, args.jobs)
-        ours, log = run_ours(workdir, args.jobs, args.snakemake_args)
+        ours, log, phases = run_ours(workdir, args.jobs, args.snakemake_args)
 
     counts = re.findall(
         r"cluster_utils: (\d+) sbatch calls \((\d+) array tasks\), (\d+) status queries in "
@@ -150,6 +177,8 @@ def main() -> None:
         f"  cluster-utils --profile slurm: {ours:7.1f} s  ({sbatch} sbatch calls for {tasks} "
         f"array tasks, {queries} sacct calls in {cycles} status cycles)"
     )
+    for phase, seconds in phases.items():
+        print(f"    {phase:<42} {seconds:6.1f} s")
     if raw is not None:
         print(f"  ratio ours/raw: {ours / raw:.2f}")
 

@@ -27,8 +27,9 @@ from snakemake_interface_executor_plugins.utils import format_cli_arg
 from cluster_utils.backends import get_backend
 from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
+from cluster_utils.scheduler.outage import SchedulerOutage
 
-from . import _adopt, _failures, _unmatched
+from . import _adopt, _failures, _schedd, _unmatched
 
 backend = get_backend("htcondor")
 
@@ -58,6 +59,17 @@ class ExecutorSettings(_HTCondorSettings):
         },
     )
 
+    schedd_probe_seconds: int | None = field(
+        default=int(_schedd.PROBE_SECONDS),
+        metadata={
+            "help": "Seconds between two checks that the schedd answers (a condor_q that lists "
+            "nothing) while it does; while it does not, every status check asks. When it stops "
+            "answering, and when it answers again, one line says so.",
+            "required": False,
+            "type": int,
+        },
+    )
+
 
 common_settings = _htcondor_common_settings
 
@@ -80,6 +92,10 @@ class Executor(_htcondor_plugin.Executor):
         #: adopted HTCondor jobs (ClusterIds); those writing to another event log than ours
         self._adopted_elsewhere: set[int] = set()
         self._adoptions = AdoptionCounts()
+        #: one line when the schedd stops answering, one when it answers again (_schedd)
+        self._outage = SchedulerOutage("HTCondor schedd", self.logger.warning)
+        self._last_schedd_probe = float("-inf")
+        self._probe_seconds = float(settings.schedd_probe_seconds or _schedd.PROBE_SECONDS)
         if self._bid_command:
             self.logger.info(
                 f"cluster_utils: jobs with a bid are submitted with {self._bid_command} <bid>"
@@ -128,6 +144,7 @@ class Executor(_htcondor_plugin.Executor):
         runner_job = adoption.runner_job(job)
         if runner_job is not None:  # so that a rerun finds it (_adopt)
             submit_dict.update(_adopt.submit_attributes(*runner_job))
+            self._outage.watch(runner_job[0])
         args = str(submit_dict.get("arguments", ""))
         wrapped = submit_dict.get("executable") == sys.executable and args.startswith(
             "-m snakemake "
@@ -165,6 +182,7 @@ class Executor(_htcondor_plugin.Executor):
         if runner_job is None:
             return False
         experiment, job_id = runner_job
+        self._outage.watch(experiment)
         try:
             found = self._earlier_runs.adoption(experiment, job_id)
         except LookupError as exc:
@@ -224,6 +242,7 @@ class Executor(_htcondor_plugin.Executor):
         super().cancel_jobs(active_jobs)
 
     def shutdown(self) -> None:
+        self._outage.close()
         super().shutdown()
         summary = self._adoptions.summary("the pool")
         if summary:
@@ -247,6 +266,7 @@ class Executor(_htcondor_plugin.Executor):
         # and the run hangs once jobs are submitted. Nothing to do without jobs anyway.
         if not active_jobs:
             return
+        await self._probe_schedd()
         for job_info in active_jobs:
             if adoption.is_finished_id(job_info.external_jobid):
                 self.report_job_success(job_info)  # already finished (_adopt)
@@ -267,6 +287,19 @@ class Executor(_htcondor_plugin.Executor):
             )
         async for job_info in super().check_active_jobs(remaining):
             yield job_info
+
+    async def _probe_schedd(self) -> None:
+        """Ask the schedd whether it answers (every status check during an outage)."""
+        now = time.monotonic()
+        if not self._outage.ongoing and now - self._last_schedd_probe < self._probe_seconds:
+            return
+        self._last_schedd_probe = now
+        asked_at = time.time()
+        problem = await _schedd.schedd_problem()
+        if problem:
+            self._outage.note_failure(problem, asked_at=asked_at)
+        else:
+            self._outage.note_success()
 
     def _report_and_resolve_job_state(
         self, current_job: SubmittedJobInfo, job_state: JobState

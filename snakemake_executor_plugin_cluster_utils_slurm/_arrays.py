@@ -46,6 +46,14 @@ def experiment_of(argv: Sequence[str]) -> str:
     return argv[3]
 
 
+def runner_job_of(argv: Sequence[str] | None) -> tuple[str, int] | None:
+    """``(experiment, job id)`` of a runner call (None for a chunk or no runner call)."""
+    if not argv:
+        return None
+    job_id = job_id_of(argv)
+    return None if job_id is None else (experiment_of(argv), job_id)
+
+
 def split_sizes(n_jobs: int, max_tasks: int) -> list[int]:
     """Sizes of the arrays for ``n_jobs`` tasks with at most ``max_tasks`` per array, as even
     as possible (1,001 jobs with a limit of 1,000 become 501 + 500, not 1,000 + 1)."""

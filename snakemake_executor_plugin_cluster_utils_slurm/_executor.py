@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncGenerator
 from pathlib import Path
@@ -19,6 +20,8 @@ from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 from cluster_utils.runner.scheduler_failures import record_scheduler_failure
 from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
+from cluster_utils.scheduler.outage import SchedulerOutage
+from cluster_utils.scheduler.runner_records import finished_on_disk
 
 from . import _arrays, _limits, _status
 from ._adopt import EarlierTask
@@ -26,6 +29,9 @@ from ._settings import ExecutorSettings
 from ._submission import ArraySubmission
 
 common_settings = _slurm_common_settings
+
+#: seconds between two looks at the runners' records (a directory listing per experiment)
+MARKER_CHECK_SECONDS = 0.5
 
 __all__ = ["Executor", "ExecutorSettings", "common_settings"]
 
@@ -46,7 +52,11 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         batch = settings.batch_seconds
         self._batch_seconds = max(0.0, float(1.0 if batch is None else batch))
         self._max_status_interval = float(settings.max_seconds_between_status_checks or 180)
+        #: sacct's own schedule: the interval backs off while nothing finishes
+        self._sacct_interval = 0.0
+        self._next_sacct = 0.0
         self._backlog: deque[JobExecutorInterface] = deque()
+        self._flushed_once = False
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()  # backlog, in-flight set, flush timer
         self._flush_lock = threading.Lock()  # one submission round at a time
@@ -56,6 +66,8 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         self._earlier: dict[str, dict[str, EarlierTask]] = {}
         self._status_runs: set[str] = set()  # earlier runs whose tasks were adopted
         self._adoptions = AdoptionCounts()
+        #: one line when the controller (or sacct) stops answering, one when it answers again
+        self._outage = SchedulerOutage("Slurm controller", self.logger.warning)
         # the driver that started this Snakemake; when it is gone, cancel_jobs cancels nothing
         self._parent_pid = os.getppid()
         #: groups of sbatch options (time, memory, ...) whose replacement was already reported
@@ -106,79 +118,120 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
             self.run_job_pre(job)
         with self._lock:
             self._backlog.extend(direct)
-        self._schedule_flush(self._batch_seconds)
+            # Snakemake hands every job that is ready at the start in one call: the first batch
+            # goes out at once; later ones wait batch-seconds for jobs that become ready together
+            first = not self._flushed_once
+            self._flushed_once = True
+        self._schedule_flush(0.0 if first else self._batch_seconds)
 
     # --- status -------------------------------------------------------------------------------
 
     async def _query_status(self) -> dict[str, _status.JobStatus] | None:
+        """One sacct for every job of the run (None if it failed); a controller that does not
+        answer ``scontrol ping``, or a failed sacct, is an outage (``self._outage``)."""
+        asked_at = time.time()
+        controller_problem = await self._ping_controller()
+        statuses, sacct_problem = await self._sacct()
+        problem = controller_problem or sacct_problem
+        if problem:
+            self._outage.note_failure(problem, asked_at=asked_at)
+            self.logger.debug(f"cluster_utils: status query: {problem}")
+        else:
+            self._outage.note_success()
+        return statuses
+
+    async def _ping_controller(self) -> str | None:
+        try:
+            out, _, code = await _run(list(_status.PING_COMMAND), timeout=30)
+        except (TimeoutError, OSError) as exc:
+            return f"scontrol ping: {exc or 'timed out'}"
+        return _status.controller_problem(code, out)
+
+    async def _sacct(self) -> tuple[dict[str, _status.JobStatus] | None, str | None]:
         argv = _status.sacct_command(",".join([self.run_uuid, *sorted(self._status_runs)]))
         self.status_queries += 1
         try:
-            process = await asyncio.create_subprocess_exec(
-                *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-            )
-            out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+            out, err, code = await _run(argv, timeout=60)
         except (TimeoutError, OSError) as exc:
-            self.logger.warning(f"cluster_utils: status query failed: {exc}")
-            return None
-        if process.returncode != 0:
-            self.logger.warning(
-                f"cluster_utils: status query failed ({_status.format_command(argv)}): "
-                f"{err.decode(errors='replace').strip()}"
-            )
-            return None
-        return _status.parse_sacct(out.decode(errors="replace"))
+            return None, f"sacct: {exc or 'timed out'}"
+        if code != 0:
+            return None, f"{_status.format_command(argv)}: {err.strip()[-300:]}"
+        return _status.parse_sacct(out), None
 
     async def check_active_jobs(
         self, active_jobs: list[SubmittedJobInfo]
     ) -> AsyncGenerator[SubmittedJobInfo, None]:
-        settings = self.workflow.executor_settings
-        initial = float(getattr(settings, "init_seconds_before_status_checks", 40) or 40)
+        """Jobs whose runner recorded that they finished are done at once (``runner_records``,
+        checked every ``MARKER_CHECK_SECONDS``); sacct is asked about the others on its own
+        schedule (``_next_sacct``): ``initial`` after it saw jobs end, backing off while it sees
+        none end (as before), so fewer sacct calls than before, and none for the last jobs."""
+        initial = self._initial_status_interval()
         for job_info in active_jobs:
             if adoption.is_finished_id(job_info.external_jobid):
                 self.report_job_success(job_info)  # finished before this run (_adopt)
         active_jobs = [j for j in active_jobs if not adoption.is_finished_id(j.external_jobid)]
-        if not active_jobs:
-            self.next_seconds_between_status_checks = initial
-            return
-        self.status_cycles += 1
-        async with self.status_rate_limiter:
-            statuses = await self._query_status()
-        any_finished = False
+        finished = finished_on_disk(_runner_jobs(active_jobs))
         for job_info in active_jobs:
-            external_id = str(job_info.external_jobid)
-            status = None if statuses is None else statuses.get(external_id)
-            if status is None or status.active:  # not in accounting yet, or still going
-                yield job_info
-                continue
-            if status.state == "NODE_FAIL":
-                if status.node_list:
-                    self._failed_nodes.add(status.node_list)
-                if settings.requeue:  # Slurm requeues it
-                    yield job_info
-                    continue
-            any_finished = True
-            with self._lock:
-                self._in_flight.discard(str(job_info.external_jobid))
-                self._limit_hit = False
-            if status.succeeded:
-                self.report_job_success(job_info)
-                self._remove_log(job_info)
+            if str(job_info.external_jobid) in finished:
+                self._finished(job_info, None)
+        remaining = [j for j in active_jobs if str(j.external_jobid) not in finished]
+        any_finished = bool(finished)
+        if remaining and time.monotonic() >= self._next_sacct:
+            self.status_cycles += 1
+            async with self.status_rate_limiter:
+                statuses = await self._query_status()
+            still = [j for j in remaining if self._still_active(j, statuses)]
+            # only jobs that sacct saw end bring the next sacct closer: those that end as their
+            # runners recorded need none, so sacct backs off while they do
+            seen_ending = len(still) < len(remaining)
+            any_finished = any_finished or seen_ending
+            if seen_ending or statuses is None:
+                self._sacct_interval = initial
             else:
-                self.report_job_error(
-                    job_info,
-                    msg=self.failure_message(job_info, status),
-                    aux_logs=[str(job_info.aux.get("slurm_logfile"))],
+                self._sacct_interval = min(
+                    self._max_status_interval, self._sacct_interval + initial
                 )
-        current = self.next_seconds_between_status_checks or initial
-        if any_finished or statuses is None:
-            self.next_seconds_between_status_checks = initial
-        else:
-            self.next_seconds_between_status_checks = min(
-                self._max_status_interval, current + initial
-            )
+            self._next_sacct = time.monotonic() + self._sacct_interval
+            remaining = still
+        for job_info in remaining:
+            yield job_info
+        self.next_seconds_between_status_checks = min(MARKER_CHECK_SECONDS, initial)
         if any_finished and self._backlog:
             self._schedule_flush(0.0)
+
+    def _initial_status_interval(self) -> float:
+        settings = self.workflow.executor_settings
+        return float(getattr(settings, "init_seconds_before_status_checks", 40) or 40)
+
+    def _still_active(
+        self, job_info: SubmittedJobInfo, statuses: dict[str, _status.JobStatus] | None
+    ) -> bool:
+        """Report the job if sacct says it ended; True if it is still pending or running."""
+        status = None if statuses is None else statuses.get(str(job_info.external_jobid))
+        if status is None or status.active:  # not in accounting yet, or still going
+            return True
+        if status.state == "NODE_FAIL":
+            if status.node_list:
+                self._failed_nodes.add(status.node_list)
+            if self.workflow.executor_settings.requeue:  # Slurm requeues it
+                return True
+        self._finished(job_info, status)
+        return False
+
+    def _finished(self, job_info: SubmittedJobInfo, status: _status.JobStatus | None) -> None:
+        """Report an ended job: ``status`` None when its runner recorded that it finished."""
+        with self._lock:
+            self._in_flight.discard(str(job_info.external_jobid))
+            self._limit_hit = False
+        if status is None or status.succeeded:
+            self.report_job_success(job_info)
+            self._remove_log(job_info)
+        else:
+            self.report_job_error(
+                job_info,
+                msg=self.failure_message(job_info, status),
+                aux_logs=[str(job_info.aux.get("slurm_logfile"))],
+            )
 
     def _remove_log(self, job_info: SubmittedJobInfo) -> None:
         if self.workflow.executor_settings.keep_successful_logs:
@@ -228,6 +281,7 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         super().cancel_jobs(active_jobs)
 
     def shutdown(self) -> None:
+        self._outage.close()
         with self._lock:
             if self._flush_timer is not None:
                 self._flush_timer.cancel()
@@ -243,3 +297,29 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         summary = self._adoptions.summary("Slurm")
         if summary:
             self.logger.info(summary)
+
+
+def _runner_jobs(active_jobs: list[SubmittedJobInfo]) -> list[tuple[str, str, int]]:
+    """``(external id, experiment, job id)`` of the active runner jobs."""
+    found = []
+    for job_info in active_jobs:
+        runner_job = _arrays.runner_job_of(job_info.aux.get("cluster_utils_argv"))
+        if runner_job is not None:
+            found.append((str(job_info.external_jobid), *runner_job))
+    return found
+
+
+async def _run(argv: list[str], timeout: float) -> tuple[str, str, int]:
+    """stdout, stderr and exit code of a command, without blocking the event loop."""
+    process = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=timeout)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        raise
+    code = process.returncode or 0
+    return out.decode(errors="replace"), err.decode(errors="replace"), code

@@ -36,9 +36,20 @@ ACTIVE_STATES = frozenset(
 )
 SUCCESS_STATE = "COMPLETED"
 
+#: asks the controller(s) whether they answer (cheap: no job data)
+PING_COMMAND = ("scontrol", "ping")
+
 SACCT_FIELDS = ("JobID", "JobIDRaw", "State", "ExitCode", "Timelimit", "NodeList")
 
 _PENDING_RANGE_RE = re.compile(r"^(?P<array>\d+)_\[(?P<ranges>[^\]]*)\]$")
+
+
+def controller_problem(returncode: int, output: str) -> str | None:
+    """None if ``scontrol ping`` found a controller UP, else what it said."""
+    if returncode == 0 and " is UP" in output:
+        return None
+    said = next((line.strip() for line in output.splitlines() if " is " in line), "")
+    return f"scontrol ping: {said or output.strip()[:200] or f'exit code {returncode}'}"
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,7 @@ class ArraySubmission:
         with self._lock:
             self._in_flight.add(earlier.task)
         self._status_runs.add(earlier.run)
+        self._outage.watch(_arrays.experiment_of(argv))
         logfile = self.slurm_logdir / f"rule_{job.name}" / f"{earlier.task}.log"
         self._report_job_submission_threadsafe(
             SubmittedJobInfo(
@@ -247,6 +248,8 @@ class ArraySubmission:
                 self._report_job_error_threadsafe(SubmittedJobInfo(job), str(exc))
             return
         self.array_tasks_submitted += len(members)
+        for experiment in {_arrays.experiment_of(argv) for _, argv in members}:
+            self._outage.watch(experiment)
         for index, (job, argv) in enumerate(members):
             external_id = _arrays.task_external_id(array_id, index)
             logfile = self.slurm_logdir / f"rule_{job.name}" / f"{array_id}_{index}.log"

@@ -6,10 +6,12 @@ import sys
 import time
 from pathlib import Path
 
+from cluster_utils.base.durations import format_duration
 from cluster_utils.base.job_protocol import read_progress
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.plan import planned_job_ids
+from cluster_utils.experiment.scheduler_outage import clock_time, read_outage
 from cluster_utils.runner.liveness import runner_lost
 
 _COUNTED = (job_state.SUCCEEDED, job_state.FAILED, job_state.RUNNING, job_state.PENDING)
@@ -87,6 +89,13 @@ def print_status(results_dir: Path, *, show_all: bool = False) -> int:
     print(_summary(layout, len(job_ids), {k: len(v) for k, v in by_status.items()}))
     if layout.abort_file.exists():
         print(f"aborted: {layout.abort_file.read_text().strip()}")
+    outage = read_outage(layout)
+    if outage is not None:
+        print(
+            f"scheduler not answering since {clock_time(outage.since)} ({outage.scheduler}, "
+            f"for {format_duration(time.time() - outage.since)}); running jobs continue; the run "
+            "waits"
+        )
     _print_failed(layout, by_status.get(job_state.FAILED, []))
     _print_running(layout, by_status.get(job_state.RUNNING, []))
     _print_lost(by_status.get(LOST, []))

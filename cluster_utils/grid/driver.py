@@ -113,6 +113,7 @@ def _run_planned(
         layout,
         plan.job_ids,
         draws_report=settings.get("generate_report", "never") != "never",
+        scheduler_notices=not options.verbose,
     )
     code = run_snakemake(
         argv,

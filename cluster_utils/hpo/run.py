@@ -113,6 +113,7 @@ def run_hp_optimization(options: OptimizationOptions) -> int:
             f"seed {state.seed}; {state.n_completed} of {hpo.number_of_samples} samples done.",
         )
         progress = OptimizationProgress(hpo.number_of_samples, hpo.metric_to_optimize)
+        progress.follow_scheduler(layout)
         loop = OptimizationLoop(
             layout,
             hpo,

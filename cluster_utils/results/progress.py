@@ -20,6 +20,7 @@ from cluster_utils.base.durations import format_duration
 from cluster_utils.base.job_protocol import read_progress
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
+from cluster_utils.experiment.scheduler_outage import OutageNotices
 
 FAILURE_TAIL_LINES = 5
 
@@ -59,6 +60,17 @@ class ProgressDisplay:
         self.started_wall = time.time()
         self._last_plain = 0.0
         self._last_key: object = None
+        self._outage_notices: OutageNotices | None = None
+
+    def follow_scheduler(self, layout: ExperimentLayout) -> None:
+        """Print the executor's scheduler outage notices of this experiment as they come."""
+        self._outage_notices = OutageNotices(layout)
+
+    def show_scheduler_notices(self) -> None:
+        if self._outage_notices is None:
+            return
+        for line in self._outage_notices.poll():
+            self.message(f"cluster_utils: {line}")
 
     def message(self, text: str) -> None:
         """A line of its own (above the refreshing line on a terminal)."""
@@ -106,6 +118,7 @@ class GridProgress(ProgressDisplay):
         plain_interval: float = 10.0,
         *,
         draws_report: bool = False,
+        scheduler_notices: bool = True,
     ) -> None:
         super().__init__(stream, plain_interval)
         self.layout = layout
@@ -115,6 +128,8 @@ class GridProgress(ProgressDisplay):
         # jobs that failed in an earlier run are queued again: pending until they fail anew
         self._earlier_failures = self._ids_with_status(job_state.FAILED)
         self._reported_failures: set[int] = set(self._earlier_failures)
+        if scheduler_notices:  # off when Snakemake's own output (with the lines) is shown
+            self.follow_scheduler(layout)
 
     def _ids_with_status(self, status: str) -> set[int]:
         try:
@@ -158,6 +173,7 @@ class GridProgress(ProgressDisplay):
         return (remaining + pending * mean) / len(running)
 
     def update(self) -> None:
+        self.show_scheduler_notices()
         succeeded = self._ids_with_status(job_state.SUCCEEDED)
         failed = self._failed_in_this_run()
         running = self._ids_with_status(job_state.RUNNING)
@@ -211,6 +227,7 @@ class OptimizationProgress(ProgressDisplay):
         best: tuple[float, int] | None,
         force: bool = False,
     ) -> None:
+        self.show_scheduler_notices()
         completed = succeeded + failed + stopped_early
         best_text = f"best {self.metric}={best[0]:.6g} (job {best[1]})" if best else "no result yet"
         line = (

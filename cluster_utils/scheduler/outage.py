@@ -51,11 +51,13 @@ class SchedulerOutage:
         if self.current is not None:
             self._record(experiment, self.current)
 
-    def note_failure(self, detail: str = "") -> None:
-        """A status query failed or timed out; ``detail`` (the error) goes with the first line."""
+    def note_failure(self, detail: str = "", *, asked_at: float | None = None) -> None:
+        """A status query failed or timed out; ``detail`` (the error) goes with the first line,
+        ``asked_at`` (when the query was sent, e.g. before a timeout) is when the outage began."""
         if self.current is not None:
             return
-        self.current = Outage(self.scheduler, self._clock(), os.getpid(), socket.gethostname())
+        since = self._clock() if asked_at is None else asked_at
+        self.current = Outage(self.scheduler, since, os.getpid(), socket.gethostname())
         self._say(
             f"cluster_utils: {self.current.not_answering_line()}"
             + (f" ({detail})" if detail else "")
@@ -68,11 +70,14 @@ class SchedulerOutage:
         if self.current is None:
             return
         self._say(f"cluster_utils: {self.current.answering_again_line(self._clock())}")
-        self.current = None
         self.close()
 
     def close(self) -> None:
-        """The run ends: remove the records (a later run must not show an old outage)."""
+        """The outage is over, or the run ends during one: remove its records (a later run
+        must not show an old outage)."""
+        if self.current is None:
+            return
+        self.current = None
         for experiment in self._experiments:
             with contextlib.suppress(OSError):
                 clear_outage(ExperimentLayout.at(experiment))

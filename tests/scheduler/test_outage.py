@@ -4,10 +4,14 @@ experiment directory while it lasts."""
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from pathlib import Path
 
+import pytest
+
+from cluster_utils.cli.status import print_status
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.scheduler_outage import (
     Outage,
@@ -15,6 +19,7 @@ from cluster_utils.experiment.scheduler_outage import (
     read_outage,
     record_outage,
 )
+from cluster_utils.results.progress import GridProgress
 from cluster_utils.scheduler.outage import SchedulerOutage
 
 
@@ -70,9 +75,14 @@ def test_an_experiment_watched_during_an_outage_gets_the_record(tmp_path: Path) 
 
 def test_the_scheduler_is_a_parameter(tmp_path: Path) -> None:
     said: list[str] = []
-    outage = SchedulerOutage("PBS server", said.append, clock=FakeClock())
-    outage.note_failure()
+    clock = FakeClock()
+    outage = SchedulerOutage("PBS server", said.append, clock=clock)
+    clock.now += 15  # a query sent at 12:03:10 timed out after 15 s
+    outage.note_failure("no answer within 15 s", asked_at=clock.now - 15)
     assert said[0].startswith("cluster_utils: PBS server not answering since 12:03:10;")
+    clock.now += 5
+    outage.note_success()
+    assert said[1] == "cluster_utils: PBS server answering again after 0m20s"
 
 
 def test_the_driver_shows_each_change_once(tmp_path: Path) -> None:
@@ -103,3 +113,28 @@ def test_a_record_left_by_a_killed_run_is_not_an_outage(tmp_path: Path) -> None:
     assert recorded is not None
     record_outage(layout, Outage(recorded.scheduler, recorded.since, pid, recorded.host))
     assert read_outage(layout) is None
+
+
+def test_the_driver_display_and_status_show_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outage, _, _, layout = _outage(tmp_path)
+    layout.job_dir(0).mkdir(parents=True)
+    stream = io.StringIO()
+    display = GridProgress(layout, [0], stream=stream, plain_interval=0)
+    display.update()
+    assert "not answering" not in stream.getvalue()
+    print_status(tmp_path)
+    assert "scheduler not answering" not in capsys.readouterr().out
+    outage.note_failure()
+    display.update()
+    display.update()
+    assert stream.getvalue().count("Slurm controller not answering since 12:03:10") == 1
+    print_status(tmp_path)
+    out = capsys.readouterr().out
+    assert "scheduler not answering since 12:03:10 (Slurm controller, for " in out
+    outage.note_success()
+    display.update()
+    assert stream.getvalue().count("cluster_utils: Slurm controller answering again after") == 1
+    print_status(tmp_path)
+    assert "scheduler not answering" not in capsys.readouterr().out

@@ -16,6 +16,7 @@ import pytest
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.scheduler import adoption
+from cluster_utils.scheduler.outage import SchedulerOutage
 
 executor_module = pytest.importorskip("snakemake_executor_plugin_cluster_utils_slurm._executor")
 from snakemake_executor_plugin_cluster_utils_slurm import _adopt, _status  # noqa: E402
@@ -86,6 +87,7 @@ def _fake(tmp_path: Path, experiment: Path) -> Any:
         _earlier={},
         _status_runs=set(),
         _report_job_submission_threadsafe=reported.append,
+        _outage=SchedulerOutage("Slurm controller", print),
     )
     fake.reported = reported
     return fake
@@ -102,6 +104,8 @@ def test_an_adopted_job_is_registered_under_its_earlier_task(tmp_path: Path) -> 
     assert not Path(job.output[0]).exists()
     assert fake._in_flight == {"10_1"}  # counts against the submit cap until it ends
     assert fake._status_runs == {OLD}  # the status query asks for the earlier run's jobs too
+    fake._outage.note_failure()  # an outage is recorded in the adopted job's experiment
+    assert ExperimentLayout.at(experiment).scheduler_outage.exists()
 
 
 def test_a_finished_job_is_registered_as_done_without_slurm(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections import deque
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,7 +23,9 @@ from typing import Any
 import pytest
 
 from cluster_utils.backends import get_backend
+from cluster_utils.experiment import job_state
 from cluster_utils.experiment.launch_spec import LaunchSpec, build_launch_spec
+from cluster_utils.experiment.layout import ExperimentLayout
 
 executor_module = pytest.importorskip("snakemake_executor_plugin_cluster_utils_slurm._executor")
 from snakemake_executor_plugin_cluster_utils_slurm import _arrays, _limits, _status  # noqa: E402
@@ -378,6 +381,8 @@ def _status_executor(tmp_path: Path, statuses: dict[str, _status.JobStatus]) -> 
         _backlog=deque(),
         _limit_hit=False,
         _max_status_interval=20.0,
+        _sacct_interval=0.0,
+        _next_sacct=0.0,
         next_seconds_between_status_checks=None,
         report_job_success=lambda info: calls["success"].append(info.external_jobid),
         report_job_error=lambda info, msg=None, **kw: calls["error"].append(
@@ -387,6 +392,8 @@ def _status_executor(tmp_path: Path, statuses: dict[str, _status.JobStatus]) -> 
         failure_message=lambda info, status: _status.failure_reason(status),
         _schedule_flush=lambda delay: None,
     )
+    for name in ("_still_active", "_finished", "_initial_status_interval"):
+        setattr(fake, name, types.MethodType(getattr(executor_module.Executor, name), fake))
     fake.calls = calls
     return fake
 
@@ -411,7 +418,8 @@ def test_one_status_query_per_cycle_whatever_the_job_count(tmp_path: Path) -> No
     still = _cycle(fake, jobs)
     assert fake.calls["queries"] == 1
     assert len(still) == n // 2 and len(fake.calls["success"]) == n // 2
-    assert fake.next_seconds_between_status_checks == 2  # jobs finished: back to the start
+    assert fake._sacct_interval == 2  # jobs finished: sacct again after the initial interval
+    assert fake.next_seconds_between_status_checks == 0.5  # the runners' records: twice a second
 
 
 def test_status_cycle_reports_failures_and_backs_off(tmp_path: Path) -> None:
@@ -430,9 +438,35 @@ def test_status_cycle_reports_failures_and_backs_off(tmp_path: Path) -> None:
     fake.calls["error"].clear()
     waits = []
     for _ in range(12):
+        fake._next_sacct = 0.0  # due
         _cycle(fake, [SimpleNamespace(external_jobid="300_4", aux={})])
-        waits.append(fake.next_seconds_between_status_checks)
+        waits.append(fake._sacct_interval)
     assert waits[:3] == [4, 6, 8] and max(waits) == 20
+    # before it is due, a status check does not call sacct
+    queries = fake.calls["queries"]
+    fake._next_sacct = time.monotonic() + 60
+    assert len(_cycle(fake, [SimpleNamespace(external_jobid="300_4", aux={})])) == 1
+    assert fake.calls["queries"] == queries
+
+
+def test_a_job_whose_runner_recorded_success_is_done_without_sacct(tmp_path: Path) -> None:
+    experiment = tmp_path / "exp"
+    layout = ExperimentLayout.at(experiment)
+    jobs = []
+    for job_id in (0, 1):
+        layout.job_dir(job_id).mkdir(parents=True)
+        argv = [sys.executable, "-m", "cluster_utils.runner", str(experiment), str(job_id)]
+        jobs.append(
+            SimpleNamespace(external_jobid=f"400_{job_id}", aux={"cluster_utils_argv": argv})
+        )
+    job_state.save_state(layout, job_state.JobState(id=0, status=job_state.SUCCEEDED))
+    fake = _status_executor(tmp_path, {})
+    fake._next_sacct = time.monotonic() + 60  # sacct not due
+    assert [j.external_jobid for j in _cycle(fake, jobs)] == ["400_0", "400_1"]  # no done marker
+    layout.done_marker(0).touch()
+    assert [j.external_jobid for j in _cycle(fake, jobs)] == ["400_1"]
+    assert fake.calls["success"] == ["400_0"] and fake.calls["queries"] == 0
+    assert fake._next_sacct > time.monotonic() + 50  # jobs ending on disk need no sacct
 
 
 # --------------------------------------------------------------- LaunchSpec and the runner side
