@@ -14,8 +14,11 @@ for ``--seeds`` seeds (10). Methods:
   packages are installed; gp needs torch and runs only when named in ``--methods``: one
   200-sample run takes minutes).
 - ``raw:optuna-<sampler>``: the same Optuna samplers used directly (``create_study``,
-  ``study.ask`` with Optuna distributions written here, ``study.tell``): our wrapper must not lose
-  quality against the library it wraps.
+  ``study.ask`` with Optuna distributions written here, ``study.tell``) with the same sampler
+  settings and seed (``sampler_seed``) as ``ours:optuna-<sampler>``: our wrapper must not lose
+  quality against the library it wraps. Since the wrapper keeps one sampler for the study, both
+  rows ask the same settings (tests/optimization/test_optuna_matches_raw_optuna.py), so their
+  figures are equal.
 - ``random``: uniform random search (log-uniform for log parameters), the reference.
 
 Prints, per batch size, the median over seeds of the best value found minus the objective's known
@@ -54,7 +57,7 @@ import numpy as np
 from quality_objectives import OBJECTIVES, Objective
 
 from cluster_utils.optimization import NEVERGRAD_ALGORITHMS, OPTUNA_SAMPLERS, make_optimizer
-from cluster_utils.optimization.optuna_optimizer import SAMPLER_PACKAGES
+from cluster_utils.optimization.optuna_optimizer import SAMPLER_PACKAGES, sampler_seed
 
 RANDOM = "random"
 
@@ -139,7 +142,7 @@ def _raw_optuna(sampler: str) -> Callable[[Task], list[float]]:
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         objective = OBJECTIVES[task.objective]
         distributions = _raw_optuna_distributions(objective)
-        study = optuna.create_study(sampler=_raw_sampler(sampler, task.seed))
+        study = optuna.create_study(sampler=_raw_sampler(sampler, sampler_seed(task.seed)))
         values: list[float] = []
         while len(values) < task.samples:
             trials = [

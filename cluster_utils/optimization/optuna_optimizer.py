@@ -16,10 +16,13 @@ values themselves when they are distinct scalars, else their indices); smart_rou
 apply. Maximisation creates a maximising study. A failed job (``None``) is told as a failed
 trial: no made-up loss.
 
-Each setting is one Optuna trial. The sampler of every trial is seeded from the optimizer seed and
-the trial number, so a resumed study asks exactly what the uninterrupted one would have asked
-(``gp`` keeps one sampler for the study, see :data:`STUDY_WIDE_SAMPLERS`: it continues, but not
-bit-identically).
+Each setting is one Optuna trial. One sampler serves the whole study, seeded from the optimizer
+seed (:func:`sampler_seed`), and trials are asked and told in the caller's order: an
+uninterrupted run asks exactly the settings that Optuna used directly asks with the same sampler,
+seed and ask/tell order (tests/optimization/test_optuna_matches_raw_optuna.py pins this), so the
+wrapper cannot lose quality against the library. A resumed study gets a new sampler seeded from
+the optimizer seed and the number of trials at the restart point: resuming from the same saved
+state asks the same settings every time, but not those the uninterrupted run would have asked.
 
 Storage: with ``OptimizerConfig.storage_dir`` (the experiment's internal directory when the hpo
 driver runs it) the study lives in Optuna's journal file :data:`JOURNAL_FILE_NAME` there; that
@@ -70,12 +73,16 @@ UNMEASURED_SAMPLERS = {
         "random search; sampler tpe is the one recommended"
     )
 }
-#: samplers kept for the whole study: gp reuses its fitted kernel between trials (a new sampler
-#: per trial made it 5x slower); their resumed studies continue, but do not ask bit-identically
-STUDY_WIDE_SAMPLERS = frozenset({"gp"})
 #: the study's journal file in ``OptimizerConfig.storage_dir``
 JOURNAL_FILE_NAME = "optuna_journal.log"
 STUDY_NAME = "cluster_utils"
+
+
+def sampler_seed(optimizer_seed: int, resume_point: int | None = None) -> int:
+    """The seed of the study's sampler: from the optimizer seed alone for a new study, and from
+    the seed and the number of trials so far for a study resumed at ``resume_point``."""
+    entropy = [optimizer_seed] if resume_point is None else [optimizer_seed, resume_point]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
 class MissingOptunaError(ImportError):
@@ -136,7 +143,7 @@ class OptunaOptimizer(Optimizer):
             Path(config.storage_dir) / JOURNAL_FILE_NAME if config.storage_dir else None
         )
         self._study: Any = None  # created at the first ask or tell, or loaded by _restore
-        self._study_wide_sampler: Any = None
+        self._sampler: Any = None  # one for the study: see :meth:`_study_sampler`
         # setting key -> asked, untold (trial number, setting)
         self._pending: dict[str, deque[tuple[int, Setting]]] = {}
         self._n_trials = 0
@@ -158,23 +165,16 @@ class OptunaOptimizer(Optimizer):
 
     # -- the sampler ------------------------------------------------------------------------------
 
-    def _sampler_seed(self, trial_number: int | None) -> int:
-        entropy = [self.seed] if trial_number is None else [self.seed, trial_number]
-        return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+    def _study_sampler(self) -> Any:
+        """The one sampler of this study (made for a new study on first use; :meth:`_restore`
+        makes the one of a resumed study)."""
+        if self._sampler is None:
+            self._sampler = self._make_sampler(sampler_seed(self.seed))
+        return self._sampler
 
-    def _sampler_for(self, trial_number: int) -> Any:
-        """The sampler of one trial: a new one seeded from the trial number, except for the
-        samplers that keep a model between trials (:data:`STUDY_WIDE_SAMPLERS`)."""
-        if self.sampler_name not in STUDY_WIDE_SAMPLERS:
-            return self._make_sampler(trial_number)
-        if self._study_wide_sampler is None:
-            self._study_wide_sampler = self._make_sampler(None)
-        return self._study_wide_sampler
-
-    def _make_sampler(self, trial_number: int | None) -> Any:
-        """A sampler seeded from the optimizer seed and the trial number (None: study-wide)."""
+    def _make_sampler(self, seed: int) -> Any:
+        """A sampler of ``sampler_name`` with the settings and ``seed``."""
         samplers = self._optuna.samplers
-        seed = self._sampler_seed(trial_number)
         startup = (
             {} if self.n_startup_trials is None else {"n_startup_trials": self.n_startup_trials}
         )
@@ -189,10 +189,9 @@ class OptunaOptimizer(Optimizer):
             if self.sampler_name == "gp":
                 return samplers.GPSampler(seed=seed, warn_independent_sampling=False, **startup)
             if self.sampler_name == "qmc":
-                # one sequence for the whole study: the seed must not change between trials
                 return samplers.QMCSampler(
                     scramble=True,
-                    seed=self._sampler_seed(None),
+                    seed=seed,
                     warn_asynchronous_seeding=False,
                     warn_independent_sampling=False,
                 )
@@ -224,7 +223,7 @@ class OptunaOptimizer(Optimizer):
             study_name=STUDY_NAME,
             storage=storage,
             direction="minimize" if self.minimize else "maximize",
-            sampler=self._sampler_for(0),
+            sampler=self._study_sampler(),
         )
 
     @property
@@ -241,7 +240,6 @@ class OptunaOptimizer(Optimizer):
         study = self.study
         settings = []
         for _ in range(n):
-            study.sampler = self._sampler_for(self._n_trials)
             trial = study.ask(fixed_distributions=self._optuna_distributions)
             self._n_trials = trial.number + 1
             setting = self._setting_of(trial.params)
@@ -273,7 +271,6 @@ class OptunaOptimizer(Optimizer):
             if number is None:  # a setting this study did not ask for: add it as finished
                 self._add_finished_trial(setting, None if failed else value)
             elif not trials[number].state.is_finished():  # else told before an interruption
-                study.sampler = self._sampler_for(number)
                 if failed:
                     study.tell(number, state=self._optuna.trial.TrialState.FAIL)
                 else:
@@ -348,10 +345,11 @@ class OptunaOptimizer(Optimizer):
         self.observations = type(self.observations).from_json(
             state["observations"], minimize=self.minimize
         )
+        self._sampler = self._make_sampler(sampler_seed(self.seed, int(saved["n_trials"])))
         study = self._optuna.load_study(
             study_name=saved["study_name"],
             storage=self._journal_storage(),
-            sampler=self._sampler_for(int(saved["n_trials"])),
+            sampler=self._study_sampler(),
         )
         self._n_trials = int(saved["n_trials"])
         for number, setting_json in saved["pending"]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import statistics
 import sys
 
@@ -158,25 +159,30 @@ def test_missing_optuna_names_the_extra(monkeypatch, metaopt_params):
 
 
 @pytest.mark.parametrize("sampler", ["tpe", "cmaes", "qmc"])
-def test_resume_from_the_journal_asks_what_the_uninterrupted_run_asks(
+def test_resume_from_the_journal_asks_the_same_from_the_same_restart_point(
     sampler, tmp_path, metaopt_params, objective
 ):
-    straight = make_opt(metaopt_params, sampler, storage_dir=tmp_path / "a")
-    interrupted = make_opt(metaopt_params, sampler, storage_dir=tmp_path / "b")
-    for optimizer in (straight, interrupted):
-        run_rounds(optimizer, objective, 3)
+    interrupted = make_opt(metaopt_params, sampler, storage_dir=tmp_path / "run")
+    run_rounds(interrupted, objective, 3)
     pending = interrupted.ask(BATCH)
-    assert straight.ask(BATCH) == pending
     state = interrupted.to_state()
-    assert (tmp_path / "b" / JOURNAL_FILE_NAME).is_file()
-
-    resumed = resume(state, metaopt_params, tmp_path / "b", sampler)
-    assert resumed.n_told == 15
+    assert (tmp_path / "run" / JOURNAL_FILE_NAME).is_file()
     results = [(s, objective(s)) for s in pending]
-    straight.tell(results)
-    resumed.tell(results)
-    assert resumed.ask(BATCH) == straight.ask(BATCH)
-    assert len(resumed.study.trials) == len(straight.study.trials) == 25
+
+    asked_after_resume = []
+    for attempt in ("first", "second"):  # the same restart point twice: a copy of the journal
+        storage_dir = tmp_path / attempt
+        storage_dir.mkdir()
+        shutil.copy(tmp_path / "run" / JOURNAL_FILE_NAME, storage_dir / JOURNAL_FILE_NAME)
+        resumed = resume(state, metaopt_params, storage_dir, sampler)
+        assert resumed.n_told == 15
+        resumed.tell(results)
+        asked = resumed.ask(BATCH) + resumed.ask(BATCH)
+        assert len(resumed.study.trials) == 30
+        told = {json.dumps(t.params, sort_keys=True) for t in resumed.study.trials[:20]}
+        assert all(json.dumps(s, sort_keys=True) not in told for s in asked)
+        asked_after_resume.append(asked)
+    assert asked_after_resume[0] == asked_after_resume[1]
 
 
 def test_resume_after_asks_and_tells_that_were_not_saved(tmp_path, metaopt_params, objective):
@@ -232,10 +238,9 @@ def test_tpe_beats_random_on_the_example_objective(metaopt_params, objective):
 
 
 @pytest.mark.skipif(not _installed("gp"), reason="sampler gp needs torch")
-def test_gp_keeps_one_sampler_and_its_resumed_study_continues(tmp_path, metaopt_params, objective):
+def test_gp_resumed_study_continues(tmp_path, metaopt_params, objective):
     optimizer = make_opt(metaopt_params, "gp", storage_dir=tmp_path, n_startup_trials=3)
     run_rounds(optimizer, objective, 2)
-    assert optimizer._sampler_for(11) is optimizer._sampler_for(12)
     resumed = resume(optimizer.to_state(), metaopt_params, tmp_path, "gp")
     settings = resumed.ask(2)
     assert len(settings) == 2 and len(resumed.study.trials) == 12
