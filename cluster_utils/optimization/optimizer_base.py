@@ -24,7 +24,8 @@ A driver (which runs the jobs) uses an optimizer like this::
 ``to_state() -> dict``
     JSON-serialisable (no pickle). ``Optimizer.from_state(state, config)`` (or
     :func:`~cluster_utils.optimization.restore_optimizer`) returns an optimizer whose future
-    asks are identical to those of the uninterrupted one, given the same later tells. The
+    asks are identical to those of the uninterrupted one, given the same later tells (``optuna``:
+    identical for every resume from the same state, see :mod:`.optuna_optimizer`). The
     optimizer settings of the current config are authoritative on resume (3.0 misread
     ``with_restarts`` from a resumed pickle); resuming with a different metric, direction,
     optimizer or set of parameters is an error.

@@ -145,6 +145,54 @@ def test_kill_9_of_optimize_and_the_same_command_continues_the_study(
         assert told_after[trial.number].value == trial.value
 
 
+def test_kill_bad_jobs_early_stops_bad_jobs_and_the_study_gets_them_as_told_trials(
+    hpo_workdir: Path,
+) -> None:
+    shutil.copy(DATA / "counted_job.py", hpo_workdir / "job.py")
+    bad_ids = [7, 8]
+    base = HpoRun.with_config(
+        hpo_workdir,
+        optimizer_str="optuna",
+        optimizer_settings={"sampler": "tpe", "n_startup_trials": 4},
+        optimized_params=[{"param": "x", "distribution": "TruncatedNormal", "bounds": [0.1, 1.0]}],
+        optimization_setting={"number_of_samples": 9, "n_jobs_per_iteration": 3},
+        fixed_params={
+            "early_steps": 6,
+            "step_seconds": 0.3,
+            "bad_step_seconds": 1.5,
+            "bad_ids": bad_ids,
+        },
+        kill_bad_jobs_early=True,
+        early_killing_params={"target_rank": 3, "how_many_stds": 1.0},
+    )
+    run = OptimizeCommand(base.workdir, base.config_file, base.name)
+    result = run.run()
+    assert result.returncode == 0, result.stderr
+    records = {r["id"]: r for r in run.driver_state()["jobs"]}
+    assert sorted(records) == list(range(9))
+    counts = run.run_counts()
+    for job_id in bad_ids:
+        bad = records[job_id]
+        assert bad["status"] == "stopped_early", bad
+        assert bad["value"] == bad["early_values"][-1] >= 100.0
+        assert len(bad["early_values"]) < 6
+        assert counts[job_id] == ["start"]  # never finished
+        assert f"Job {job_id} looks bad" in result.stderr
+    for job_id, record in records.items():  # the rule may stop a weak good job too: by rank
+        if job_id not in bad_ids:
+            assert record["status"] in ("succeeded", "stopped_early"), record
+            assert record["value"] < 100.0
+    assert sum(r["status"] == "succeeded" for r in records.values()) >= 5
+
+    trials = _study_trials(run)
+    assert len(trials) == 9
+    for record in records.values():  # every job, stopped or not, is a told (complete) trial
+        (trial,) = [t for t in trials if t.params == record["setting"]]
+        assert trial.state == optuna.trial.TrialState.COMPLETE
+        assert trial.value == record["value"]
+    assert run.all_data().set_index("_id").loc[bad_ids[0], "loss"] >= 100.0
+
+
 def test_unknown_sampler_setting_is_a_config_error_before_any_job(hpo_workdir: Path) -> None:
     run = _experiment(hpo_workdir)
     result = subprocess.run(
