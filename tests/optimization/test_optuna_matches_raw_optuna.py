@@ -67,9 +67,11 @@ def raw_sampler(sampler: str, seed: int) -> Any:
                 seed=seed, multivariate=True, constant_liar=True, n_startup_trials=STARTUP_TRIALS
             )
         if sampler == "cmaes":
-            return samplers.CmaEsSampler(seed=seed, n_startup_trials=STARTUP_TRIALS)
+            return samplers.CmaEsSampler(
+                seed=seed, n_startup_trials=STARTUP_TRIALS, warn_independent_sampling=False
+            )
         if sampler == "qmc":
-            return samplers.QMCSampler(seed=seed, scramble=True)
+            return samplers.QMCSampler(seed=seed, scramble=True, warn_independent_sampling=False)
         return samplers.RandomSampler(seed=seed)
 
 
