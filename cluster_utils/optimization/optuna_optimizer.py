@@ -22,7 +22,8 @@ uninterrupted run asks exactly the settings that Optuna used directly asks with 
 seed and ask/tell order (tests/optimization/test_optuna_matches_raw_optuna.py pins this), so the
 wrapper cannot lose quality against the library. A resumed study gets a new sampler seeded from
 the optimizer seed and the number of trials at the restart point: resuming from the same saved
-state asks the same settings every time, but not those the uninterrupted run would have asked.
+state asks the same settings every time, but not those the uninterrupted run would have asked
+(``qmc`` keeps its seed and continues its one sequence).
 
 Storage: with ``OptimizerConfig.storage_dir`` (the experiment's internal directory when the hpo
 driver runs it) the study lives in Optuna's journal file :data:`JOURNAL_FILE_NAME` there; that
@@ -345,7 +346,9 @@ class OptunaOptimizer(Optimizer):
         self.observations = type(self.observations).from_json(
             state["observations"], minimize=self.minimize
         )
-        self._sampler = self._make_sampler(sampler_seed(self.seed, int(saved["n_trials"])))
+        # qmc draws point i of one scrambled sequence kept in the study: same seed, same sequence
+        resume_point = None if self.sampler_name == "qmc" else int(saved["n_trials"])
+        self._sampler = self._make_sampler(sampler_seed(self.seed, resume_point))
         study = self._optuna.load_study(
             study_name=saved["study_name"],
             storage=self._journal_storage(),

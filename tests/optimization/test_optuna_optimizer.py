@@ -185,6 +185,20 @@ def test_resume_from_the_journal_asks_the_same_from_the_same_restart_point(
     assert asked_after_resume[0] == asked_after_resume[1]
 
 
+def test_qmc_resumed_continues_its_one_sequence(tmp_path, metaopt_params, objective):
+    straight = make_opt(metaopt_params, "qmc", storage_dir=tmp_path / "a")
+    interrupted = make_opt(metaopt_params, "qmc", storage_dir=tmp_path / "b")
+    for optimizer in (straight, interrupted):
+        run_rounds(optimizer, objective, 3)
+    pending = interrupted.ask(BATCH)
+    assert straight.ask(BATCH) == pending
+    resumed = resume(interrupted.to_state(), metaopt_params, tmp_path / "b", "qmc")
+    results = [(s, objective(s)) for s in pending]
+    straight.tell(results)
+    resumed.tell(results)
+    assert resumed.ask(BATCH) == straight.ask(BATCH)
+
+
 def test_resume_after_asks_and_tells_that_were_not_saved(tmp_path, metaopt_params, objective):
     optimizer = make_opt(metaopt_params, storage_dir=tmp_path)
     run_rounds(optimizer, objective, 2)
