@@ -50,7 +50,6 @@ def test_partition_is_the_queue_and_says_so() -> None:
     ("requirements", "message"),
     [
         ({"forbidden_hostnames": ["n1"]}, "forbidden_hostnames: PBS cannot keep a job off"),
-        ({"hostname_list": ["n1", "n2"]}, "hostname_list: PBS can place a job on one named"),
         ({"request_time": "soon"}, "request_time 'soon' is not a Slurm time"),
         ({"request_cpus": 1.5}, "request_cpus must be an integer"),
         ({"queue": "a,b"}, "queue: 'a,b' is not one PBS queue name"),
@@ -69,6 +68,23 @@ def test_what_pbs_would_refuse_is_a_config_error_naming_the_key(
     with pytest.raises(ProfileError, match="cluster-utils-pbs"):
         check_cluster_requirements("cluster-utils-pbs", {"cluster_requirements": requirements})
     check_cluster_requirements("cluster-utils-slurm", {"cluster_requirements": requirements})
+
+
+def test_several_hosts_3_0_accepted_are_a_warning_and_left_out(capsys) -> None:
+    """3.0's own examples carry a hostname_list of twelve hosts (its Slurm backend ignored it):
+    on PBS the jobs go to any host, with one warning naming the key; strict makes it an error."""
+    requirements = {"hostname_list": ["g018", "g025"], "request_cpus": 1}
+    assert pbs.snakemake_resources(requirements)[pbs.SELECT_RESOURCE] == "1:ncpus=1"
+    check_cluster_requirements("cluster-utils-pbs", {"cluster_requirements": requirements})
+    err = capsys.readouterr().err
+    assert err.count("warning: cluster_requirements.hostname_list: PBS can place") == 1
+    for settings, strict in (({}, True), ({"strict_config": True}, False)):
+        with pytest.raises(ProfileError, match="hostname_list: PBS can place a job on one named"):
+            check_cluster_requirements(
+                "cluster-utils-pbs",
+                {"cluster_requirements": requirements, **settings},
+                strict=strict,
+            )
 
 
 class _Resources(dict):
