@@ -92,10 +92,7 @@ class ArraySubmission:
         _user_options.check_mapping(job)
         if _user_options.queue_from_partition(job) and not self._partition_reported:
             self._partition_reported = True
-            self.logger.warning(
-                "cluster_utils: cluster_requirements.partition is used as the PBS queue "
-                "(qsub -q); on PBS the key is called queue"
-            )
+            self.logger.warning(f"cluster_utils: {_pbs.PARTITION_AS_QUEUE_NOTICE}")
         name = _NAME_RE.sub("_", f"cu_{job.name}")[:60]
         self._logdir.mkdir(parents=True, exist_ok=True)
         command = [

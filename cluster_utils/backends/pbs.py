@@ -141,6 +141,20 @@ def unexpressed_requirements(cluster_requirements: Mapping[str, Any]) -> list[st
     ]
 
 
+#: what the executor logs (once per run) when the queue comes from 3.0's ``partition`` key
+PARTITION_AS_QUEUE_NOTICE = (
+    "cluster_requirements.partition is used as the PBS queue (qsub -q); on PBS the key is called "
+    "queue"
+)
+
+
+def requirement_notices(cluster_requirements: Mapping[str, Any]) -> list[str]:
+    """What the user should know about how PBS reads the cluster_requirements (said once, before
+    anything is submitted): 3.0's ``partition`` taken for the queue."""
+    req = cluster_requirements
+    return [PARTITION_AS_QUEUE_NOTICE] if req.get("partition") and not req.get("queue") else []
+
+
 def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, Any]:
     """Resources for a rule run by the ``cluster-utils-pbs`` executor.
 

@@ -170,7 +170,8 @@ def check_cluster_requirements(
 
     What 3.0 accepted but the scheduler cannot express (the backend's
     ``unexpressed_requirements``) is one warning per key, and an error when validation is strict
-    (``strict`` or ``strict_config: true``)."""
+    (``strict`` or ``strict_config: true``); the backend's ``requirement_notices`` are said once.
+    """
     backend = CHECKED_EXECUTORS.get(executor)
     requirements = settings.get("cluster_requirements")
     if backend is None or not isinstance(requirements, dict):
@@ -184,3 +185,5 @@ def check_cluster_requirements(
         if strict or strict_requested(settings):
             raise ProfileError(f"{message} (the profile's executor is {executor}; strict)")
         print(f"cluster_utils: warning: {message}", file=sys.stderr, flush=True)
+    for notice in module.requirement_notices(requirements):
+        print(f"cluster_utils: {notice}", file=sys.stderr, flush=True)

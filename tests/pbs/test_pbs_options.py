@@ -40,10 +40,15 @@ def test_request_time_in_3_0_formats(request_time: object, walltime: str) -> Non
     assert pbs.walltime(request_time) == walltime
 
 
-def test_partition_is_the_queue_and_says_so() -> None:
+def test_partition_is_the_queue_and_says_so(capsys) -> None:
     res = pbs.snakemake_resources({"partition": "gpu"})
     assert res[pbs.QUEUE_RESOURCE] == "gpu" and res[pbs.QUEUE_FROM_PARTITION_RESOURCE]
     assert pbs.snakemake_resources({"partition": "a", "queue": "b"})[pbs.QUEUE_RESOURCE] == "b"
+    # said on the terminal, once, before anything is submitted (not only in snakemake.log)
+    check_cluster_requirements("cluster-utils-pbs", {"cluster_requirements": {"partition": "gpu"}})
+    assert capsys.readouterr().err.count("partition is used as the PBS queue (qsub -q)") == 1
+    check_cluster_requirements("cluster-utils-pbs", {"cluster_requirements": {"queue": "gpu"}})
+    assert "partition" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
