@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import subprocess
 import threading
@@ -17,6 +18,14 @@ from cluster_utils.scheduler import adoption
 from . import _adopt, _arrays, _status, _user_options
 
 _pbs = get_backend("pbs")
+
+
+def _submitter_umask() -> int:
+    """This process's umask (os.umask can only be read by setting it)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
 
 #: qsub's complaints when a queue/server limit on queued jobs is reached: retry later
 SUBMIT_LIMIT_RE = re.compile(
@@ -105,6 +114,9 @@ class ArraySubmission:
             f"{self._logdir}/",
             "-v",
             f"{_pbs.RUN_ENV}={self.run_uuid}",
+            # the job's files get the submitter's umask (as on Slurm), not PBS' default 077
+            "-W",
+            f"umask={_submitter_umask():04o}",
             *_user_options.derived_options(job),
         ]
         return _user_options.apply(command, job, self._replaced_reported, self.logger)
