@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from cluster_utils.backends import get_backend
+from cluster_utils.config.key_reference import config_keys
 from cluster_utils.execution.profiles import ProfileError, check_cluster_requirements
 from snakemake_executor_plugin_cluster_utils_pbs import _arrays, _status, _user_options
 
@@ -90,6 +91,15 @@ def test_several_hosts_3_0_accepted_are_a_warning_and_left_out(capsys) -> None:
                 {"cluster_requirements": requirements, **settings},
                 strict=strict,
             )
+
+
+def test_the_options_reference_says_what_pbs_does_with_the_host_keys() -> None:
+    """``cluster-utils options --backend pbs`` shows each key's first sentence: it must not leave
+    a PBS user believing forbidden_hostnames is merely ignored there."""
+    keys = {key.path: key for key in config_keys(["grid_search"])}
+    assert "a config error on PBS" in keys["cluster_requirements.forbidden_hostnames"].meaning
+    hostname_list = keys["cluster_requirements.hostname_list"].meaning
+    assert "on PBS only one" in hostname_list and "warning" in hostname_list
 
 
 class _Resources(dict):
