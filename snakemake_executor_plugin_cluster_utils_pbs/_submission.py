@@ -13,6 +13,7 @@ from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
 from cluster_utils.backends import get_backend
+from cluster_utils.runner.scheduler_failures import record_scheduler_failure
 from cluster_utils.scheduler import adoption
 
 from . import _adopt, _arrays, _status, _user_options
@@ -145,7 +146,14 @@ class ArraySubmission:
             if SUBMIT_LIMIT_RE.search(error) or _status.SERVER_DOWN_RE.search(error):
                 self._back_to_backlog([member.job for member in members], error)
                 return
+            reason = f"PBS refused the job ({error})"
             for member in members:
+                if member.argv is not None:  # the driver's summary and failures.csv say why
+                    job_id = _arrays.job_id_of(member.argv)
+                    if job_id is not None:
+                        record_scheduler_failure(
+                            Path(_arrays.experiment_of(member.argv)), job_id, reason
+                        )
                 self._report_job_error_threadsafe(
                     SubmittedJobInfo(member.job),
                     f"PBS qsub failed: {error}\n    qsub call: {_status.format_command(command)}\n",
