@@ -160,6 +160,16 @@ class Executor(ArraySubmission, RemoteExecutor):
             self._outage.note_failure(f"{len(active_jobs)} jobs are waited for")
         else:
             self._outage.note_success()
+        if statuses is not None:
+            # jobs no node can ever hold would wait forever: removed here and reported as failed
+            # below (as Slurm refuses such a job at submission)
+            never = [
+                str(info.external_jobid)
+                for info in active_jobs
+                if (found := statuses.get(str(info.external_jobid))) and found.never_runs
+            ]
+            if never:
+                await asyncio.to_thread(self._delete, never)
         any_finished = False
         for job_info in active_jobs:
             external_id = str(job_info.external_jobid)
@@ -172,7 +182,7 @@ class Executor(ArraySubmission, RemoteExecutor):
                         yield job_info
                     continue
                 self._unknown_cycles.pop(external_id, None)
-            if status is None or status.active:
+            if status is None or (status.active and not status.never_runs):
                 yield job_info
                 continue
             any_finished = True
@@ -284,14 +294,19 @@ class Executor(ArraySubmission, RemoteExecutor):
             for info in active_jobs
             if not adoption.is_finished_id(info.external_jobid)
         )
+        self._delete(ids)
+        if ids:
+            self.logger.info(f"cluster_utils: deleted {len(ids)} PBS jobs of this run (qdel)")
+
+    @staticmethod
+    def _delete(ids: list[str]) -> None:
+        """qdel these jobs (best effort, QDEL_CHUNK ids per call)."""
         for start in range(0, len(ids), QDEL_CHUNK):
             chunk = ids[start : start + QDEL_CHUNK]
             with contextlib.suppress(OSError, subprocess.SubprocessError):
                 subprocess.run(
                     ["qdel", *chunk], capture_output=True, text=True, timeout=120, check=False
                 )
-        if ids:
-            self.logger.info(f"cluster_utils: deleted {len(ids)} PBS jobs of this run (qdel)")
 
     def shutdown(self) -> None:
         with self._lock:

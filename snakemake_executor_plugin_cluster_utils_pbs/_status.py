@@ -30,6 +30,10 @@ SERVER_DOWN_RE = re.compile(
 )
 
 
+#: how PBS's scheduler starts the comment of a job no node can ever hold
+CAN_NEVER_RUN = "Can Never Run"
+
+
 @dataclass(frozen=True)
 class JobStatus:
     """One job or subjob of ``qstat -x -f``."""
@@ -44,6 +48,12 @@ class JobStatus:
     @property
     def active(self) -> bool:
         return self.state not in FINAL_STATES
+
+    @property
+    def never_runs(self) -> bool:
+        """Queued, and PBS's scheduler says no node can ever hold it ("Can Never Run: ...", a
+        resource no node has enough of): it would wait forever."""
+        return self.state == "Q" and self.comment.startswith(CAN_NEVER_RUN)
 
     @property
     def succeeded(self) -> bool:
@@ -142,6 +152,8 @@ def failure_reason(status: JobStatus) -> str:
     if status.comment:
         where += f", {status.comment}"
     comment = status.comment.lower()
+    if status.never_runs:
+        return f"PBS can never run it: {status.comment} (check cluster_requirements; {where})"
     if code == _pbs.EXIT_KILLED_WALLTIME or "exceeded resource walltime" in comment:
         limit = f" of {status.walltime}" if status.walltime else ""
         return f"{EXCEEDED_REQUEST_TIME} (PBS walltime{limit}; {where})"

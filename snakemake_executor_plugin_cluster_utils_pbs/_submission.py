@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import subprocess
 import threading
@@ -12,11 +13,20 @@ from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
 from cluster_utils.backends import get_backend
+from cluster_utils.runner.scheduler_failures import record_scheduler_failure
 from cluster_utils.scheduler import adoption
 
 from . import _adopt, _arrays, _status, _user_options
 
 _pbs = get_backend("pbs")
+
+
+def _submitter_umask() -> int:
+    """This process's umask (os.umask can only be read by setting it)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
 
 #: qsub's complaints when a queue/server limit on queued jobs is reached: retry later
 SUBMIT_LIMIT_RE = re.compile(
@@ -92,10 +102,7 @@ class ArraySubmission:
         _user_options.check_mapping(job)
         if _user_options.queue_from_partition(job) and not self._partition_reported:
             self._partition_reported = True
-            self.logger.warning(
-                "cluster_utils: cluster_requirements.partition is used as the PBS queue "
-                "(qsub -q); on PBS the key is called queue"
-            )
+            self.logger.warning(f"cluster_utils: {_pbs.PARTITION_AS_QUEUE_NOTICE}")
         name = _NAME_RE.sub("_", f"cu_{job.name}")[:60]
         self._logdir.mkdir(parents=True, exist_ok=True)
         command = [
@@ -108,6 +115,9 @@ class ArraySubmission:
             f"{self._logdir}/",
             "-v",
             f"{_pbs.RUN_ENV}={self.run_uuid}",
+            # the job's files get the submitter's umask (as on Slurm), not PBS' default 077
+            "-W",
+            f"umask={_submitter_umask():04o}",
             *_user_options.derived_options(job),
         ]
         return _user_options.apply(command, job, self._replaced_reported, self.logger)
@@ -136,7 +146,14 @@ class ArraySubmission:
             if SUBMIT_LIMIT_RE.search(error) or _status.SERVER_DOWN_RE.search(error):
                 self._back_to_backlog([member.job for member in members], error)
                 return
+            reason = f"PBS refused the job ({error})"
             for member in members:
+                if member.argv is not None:  # the driver's summary and failures.csv say why
+                    job_id = _arrays.job_id_of(member.argv)
+                    if job_id is not None:
+                        record_scheduler_failure(
+                            Path(_arrays.experiment_of(member.argv)), job_id, reason
+                        )
                 self._report_job_error_threadsafe(
                     SubmittedJobInfo(member.job),
                     f"PBS qsub failed: {error}\n    qsub call: {_status.format_command(command)}\n",

@@ -119,15 +119,40 @@ def select_statement(cluster_requirements: Mapping[str, Any]) -> str:
     if gpus:
         parts.append(f"ngpus={gpus}")
     hosts = _host_names(req.get("hostname_list"), "hostname_list")
-    if len(hosts) > 1:
-        raise ValueError(
-            "cluster_requirements.hostname_list: PBS can place a job on one named host "
-            f"(select ...:host=NAME), not on any of several ({', '.join(hosts)}); give one host "
-            "or use a queue"
-        )
-    if hosts:
+    if len(hosts) == 1:
         parts.append(f"host={hosts[0]}")
     return ":".join(parts)
+
+
+def unexpressed_requirements(cluster_requirements: Mapping[str, Any]) -> list[str]:
+    """What PBS cannot express and the submission leaves out, one message per key naming it.
+
+    A ``hostname_list`` of several hosts: a select statement names one host, never "any of
+    these". 3.0 accepted such lists everywhere (its Slurm backend ignored the key, and its own
+    examples carry one), so they are warnings; strict validation makes them config errors.
+    """
+    hosts = _host_names(cluster_requirements.get("hostname_list"), "hostname_list")
+    if len(hosts) <= 1:
+        return []
+    return [
+        "cluster_requirements.hostname_list: PBS can place a job on one named host "
+        f"(select ...:host=NAME), not on any of several ({', '.join(hosts)}); the jobs go to "
+        "any host (give one host or use a queue)"
+    ]
+
+
+#: what the executor logs (once per run) when the queue comes from 3.0's ``partition`` key
+PARTITION_AS_QUEUE_NOTICE = (
+    "cluster_requirements.partition is used as the PBS queue (qsub -q); on PBS the key is called "
+    "queue"
+)
+
+
+def requirement_notices(cluster_requirements: Mapping[str, Any]) -> list[str]:
+    """What the user should know about how PBS reads the cluster_requirements (said once, before
+    anything is submitted): 3.0's ``partition`` taken for the queue."""
+    req = cluster_requirements
+    return [PARTITION_AS_QUEUE_NOTICE] if req.get("partition") and not req.get("queue") else []
 
 
 def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,7 +162,8 @@ def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, An
     cluster_requirements           resource (-> qsub option)
     ============================== ===================================================
     request_cpus, memory_in_mb,    pbs_select (-> -l select=1:ncpus=N:mem=Mmb
-    request_gpus, hostname_list    [:ngpus=G][:host=H])
+    request_gpus, hostname_list    [:ngpus=G][:host=H]); several hosts: left out
+                                   (unexpressed_requirements)
     request_time                   pbs_walltime (-> -l walltime=HH:MM:SS)
     queue (or 3.0's partition)     pbs_queue (-> -q)
     forbidden_hostnames            an error: PBS cannot exclude hosts

@@ -14,6 +14,7 @@ import yaml
 from cluster_utils.backends import get_backend
 from cluster_utils.backends.missing_executor import require_executor
 from cluster_utils.base.workflow_files import profile_dir
+from cluster_utils.config.validation import strict_requested
 from cluster_utils.experiment.settings import run_locally_setting
 
 BUNDLED_PROFILES = ("local", "slurm", "htcondor", "pbs")
@@ -130,7 +131,7 @@ def choose_profile(
 
 
 def profile_for_run(
-    settings: dict[str, Any], explicit: str | None, *, force_local: bool
+    settings: dict[str, Any], explicit: str | None, *, force_local: bool, strict: bool = False
 ) -> tuple[Path, str]:
     """The profile of a ``grid-search`` / ``optimize`` run and why (asks only on a terminal).
 
@@ -152,7 +153,7 @@ def profile_for_run(
             f"{cluster} detected ({_submit_command(cluster)} on PATH)",
             alternative="--force-local runs the jobs on this machine",
         )
-    check_cluster_requirements(executor, settings)
+    check_cluster_requirements(executor, settings, strict=strict)
     return profile, reason
 
 
@@ -161,14 +162,28 @@ def profile_for_run(
 CHECKED_EXECUTORS = {"cluster-utils-pbs": "pbs"}
 
 
-def check_cluster_requirements(executor: str, settings: dict[str, Any]) -> None:
+def check_cluster_requirements(
+    executor: str, settings: dict[str, Any], *, strict: bool = False
+) -> None:
     """Raise ProfileError (a config error naming the key) when the profile's scheduler cannot take
-    the experiment's cluster_requirements."""
+    the experiment's cluster_requirements.
+
+    What 3.0 accepted but the scheduler cannot express (the backend's
+    ``unexpressed_requirements``) is one warning per key, and an error when validation is strict
+    (``strict`` or ``strict_config: true``); the backend's ``requirement_notices`` are said once.
+    """
     backend = CHECKED_EXECUTORS.get(executor)
     requirements = settings.get("cluster_requirements")
     if backend is None or not isinstance(requirements, dict):
         return
+    module = get_backend(backend)
     try:
-        get_backend(backend).snakemake_resources(requirements)
+        module.snakemake_resources(requirements)
     except ValueError as error:
         raise ProfileError(f"{error} (the profile's executor is {executor})") from error
+    for message in module.unexpressed_requirements(requirements):
+        if strict or strict_requested(settings):
+            raise ProfileError(f"{message} (the profile's executor is {executor}; strict)")
+        print(f"cluster_utils: warning: {message}", file=sys.stderr, flush=True)
+    for notice in module.requirement_notices(requirements):
+        print(f"cluster_utils: {notice}", file=sys.stderr, flush=True)

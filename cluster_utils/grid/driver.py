@@ -64,7 +64,7 @@ def run_grid_search(options: GridSearchOptions) -> int:
         print_dry_run(opened.layout, preview_grid_search(opened.settings, opened.layout))
         return 0
     profile, profile_reason = profile_for_run(
-        opened.settings, options.profile, force_local=options.force_local
+        opened.settings, options.profile, force_local=options.force_local, strict=options.strict
     )
     require_report_dependencies_for(opened.settings)
     is_local = profile == resolve_profile("local")

@@ -8,6 +8,8 @@ A single job then shows the plain-qsub path, signal_seconds_to_timeout and a ser
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -51,7 +53,13 @@ def test_grid_failures_walltime_resume_options_and_rerun_of_failed_jobs(tmp_path
         },
         max_resumes=3,
     )
-    first = run_grid(config)
+    # the jobs write their files with the submitter's umask (002 here), as on Slurm and locally,
+    # not with PBS' default for jobs (077: unreadable for the user's group)
+    umask = os.umask(0o002)
+    try:
+        first = run_grid(config)
+    finally:
+        os.umask(umask)
     log = first.snakemake_log
     assert "3 succeeded, 2 failed, 0 not finished (of 5 jobs)" in first.output, first.output
     ids = first.job_ids_by("mode")
@@ -78,6 +86,9 @@ def test_grid_failures_walltime_resume_options_and_rerun_of_failed_jobs(tmp_path
     assert fields["project"] == "cu_test_project"
     assert fields["Resource_List"]["select"] == "1:ncpus=1:mem=200mb"
     assert log.count("extra_submission_options '-l walltime=00:00:08' replaces") == 1
+    assert stat.S_IMODE((tmp_path / "runs" / "ok1").stat().st_mode) == 0o664
+    done = first.experiment / "jobs" / str(ids["ok1"]) / "done"
+    assert stat.S_IMODE(done.stat().st_mode) == 0o664
 
     # exit_for_resume twice: three PBS jobs, each a fresh walltime, then success
     resume_runs = _runs(tmp_path, "resume")

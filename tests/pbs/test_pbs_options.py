@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from cluster_utils.backends import get_backend
+from cluster_utils.config.key_reference import config_keys
 from cluster_utils.execution.profiles import ProfileError, check_cluster_requirements
 from snakemake_executor_plugin_cluster_utils_pbs import _arrays, _status, _user_options
 
@@ -40,17 +41,21 @@ def test_request_time_in_3_0_formats(request_time: object, walltime: str) -> Non
     assert pbs.walltime(request_time) == walltime
 
 
-def test_partition_is_the_queue_and_says_so() -> None:
+def test_partition_is_the_queue_and_says_so(capsys) -> None:
     res = pbs.snakemake_resources({"partition": "gpu"})
     assert res[pbs.QUEUE_RESOURCE] == "gpu" and res[pbs.QUEUE_FROM_PARTITION_RESOURCE]
     assert pbs.snakemake_resources({"partition": "a", "queue": "b"})[pbs.QUEUE_RESOURCE] == "b"
+    # said on the terminal, once, before anything is submitted (not only in snakemake.log)
+    check_cluster_requirements("cluster-utils-pbs", {"cluster_requirements": {"partition": "gpu"}})
+    assert capsys.readouterr().err.count("partition is used as the PBS queue (qsub -q)") == 1
+    check_cluster_requirements("cluster-utils-pbs", {"cluster_requirements": {"queue": "gpu"}})
+    assert "partition" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
     ("requirements", "message"),
     [
         ({"forbidden_hostnames": ["n1"]}, "forbidden_hostnames: PBS cannot keep a job off"),
-        ({"hostname_list": ["n1", "n2"]}, "hostname_list: PBS can place a job on one named"),
         ({"request_time": "soon"}, "request_time 'soon' is not a Slurm time"),
         ({"request_cpus": 1.5}, "request_cpus must be an integer"),
         ({"queue": "a,b"}, "queue: 'a,b' is not one PBS queue name"),
@@ -69,6 +74,32 @@ def test_what_pbs_would_refuse_is_a_config_error_naming_the_key(
     with pytest.raises(ProfileError, match="cluster-utils-pbs"):
         check_cluster_requirements("cluster-utils-pbs", {"cluster_requirements": requirements})
     check_cluster_requirements("cluster-utils-slurm", {"cluster_requirements": requirements})
+
+
+def test_several_hosts_3_0_accepted_are_a_warning_and_left_out(capsys) -> None:
+    """3.0's own examples carry a hostname_list of twelve hosts (its Slurm backend ignored it):
+    on PBS the jobs go to any host, with one warning naming the key; strict makes it an error."""
+    requirements = {"hostname_list": ["g018", "g025"], "request_cpus": 1}
+    assert pbs.snakemake_resources(requirements)[pbs.SELECT_RESOURCE] == "1:ncpus=1"
+    check_cluster_requirements("cluster-utils-pbs", {"cluster_requirements": requirements})
+    err = capsys.readouterr().err
+    assert err.count("warning: cluster_requirements.hostname_list: PBS can place") == 1
+    for settings, strict in (({}, True), ({"strict_config": True}, False)):
+        with pytest.raises(ProfileError, match="hostname_list: PBS can place a job on one named"):
+            check_cluster_requirements(
+                "cluster-utils-pbs",
+                {"cluster_requirements": requirements, **settings},
+                strict=strict,
+            )
+
+
+def test_the_options_reference_says_what_pbs_does_with_the_host_keys() -> None:
+    """``cluster-utils options --backend pbs`` shows each key's first sentence: it must not leave
+    a PBS user believing forbidden_hostnames is merely ignored there."""
+    keys = {key.path: key for key in config_keys(["grid_search"])}
+    assert "a config error on PBS" in keys["cluster_requirements.forbidden_hostnames"].meaning
+    hostname_list = keys["cluster_requirements.hostname_list"].meaning
+    assert "on PBS only one" in hostname_list and "warning" in hostname_list
 
 
 class _Resources(dict):
