@@ -206,6 +206,9 @@ class JobRunner:
             self.layout.stdout_file(self.job_id),
             self.layout.stderr_file(self.job_id),
             stop_request=self.layout.stop_request(self.job_id),
+            final_metrics=job_protocol.protocol_file(
+                self.working_dir, job_protocol.FINAL_METRICS_FILE
+            ),
         )
 
     def _run_pre_job_script(self, state: JobState, script: str, runner: AttemptRunner) -> None:

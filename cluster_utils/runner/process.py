@@ -74,9 +74,13 @@ class AttemptRunner:
         stdout: Path,
         stderr: Path,
         stop_request: Path | None = None,
+        final_metrics: Path | None = None,
     ) -> None:
         self.spec = spec
         self.stop_request = stop_request
+        #: the job's final_metrics.json: a job that has handed in its results is let finish
+        #: when the driver dies (stopping it then would throw a finished result away)
+        self.final_metrics = final_metrics
         self.stopped_on_request = False
         self.env = env
         self.stdout = stdout
@@ -222,7 +226,12 @@ class AttemptRunner:
 
     def _check_stop_conditions(self) -> None:
         """Stop like on SIGTERM when the driver died or the driver asked to stop this job."""
-        if self._driver_pid and self._stop_signal is None and not process_alive(self._driver_pid):
+        if (
+            self._driver_pid
+            and self._stop_signal is None
+            and not process_alive(self._driver_pid)
+            and not self._handed_in_results()
+        ):
             self._on_signal(signal.SIGTERM, None)
         if (
             self.stop_request is not None
@@ -231,6 +240,15 @@ class AttemptRunner:
         ):
             self.stopped_on_request = True
             self._on_signal(signal.SIGTERM, None)
+
+    def _handed_in_results(self) -> bool:
+        """Whether the job wrote its final metrics during this runner's life (finalize_job)."""
+        if self.final_metrics is None:
+            return False
+        try:
+            return self.final_metrics.stat().st_mtime >= RUNNER_STARTED
+        except OSError:
+            return False
 
     def _wait(self) -> int:
         child = self._child
