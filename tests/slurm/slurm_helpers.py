@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,16 +138,34 @@ def executor_counts(log: str) -> tuple[int, int, int, int]:
     return sbatch, tasks, queries, cycles
 
 
-def sacct(*args: str, fields: str = "JobID,JobName%60,State,ExitCode") -> list[dict[str, str]]:
+#: states a finished job's accounting record passes through before it settles
+UNSETTLED_STATES = {"PENDING", "RUNNING", "COMPLETING", "CONFIGURING"}
+
+
+def sacct(
+    *args: str, fields: str = "JobID,JobName%60,State,ExitCode", settle_seconds: float = 30
+) -> list[dict[str, str]]:
+    """sacct's records, once they are there and settled: a run ends as soon as its runners have
+    recorded their outcomes, which can be before slurmdbd has the jobs' final records."""
     names = [f.split("%")[0] for f in fields.split(",")]
     since = [] if "--starttime" in args else ["--starttime", "now-3hours"]
-    out = subprocess.run(
-        ["sacct", "-X", "-n", "-P", "-o", fields, *since, *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [dict(zip(names, line.split("|"), strict=False)) for line in out.splitlines() if line]
+    deadline = time.monotonic() + settle_seconds
+    while True:
+        out = subprocess.run(
+            ["sacct", "-X", "-n", "-P", "-o", fields, *since, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        records = [
+            dict(zip(names, line.split("|"), strict=False)) for line in out.splitlines() if line
+        ]
+        settled = records and all(
+            (r.get("State") or "?").split()[0] not in UNSETTLED_STATES for r in records
+        )
+        if settled or time.monotonic() > deadline:
+            return records
+        time.sleep(0.5)
 
 
 def task_states(task: str) -> list[str]:

@@ -290,7 +290,7 @@ def test_rerun_reruns_only_the_failed_jobs_and_completes(lifecycle) -> None:
 
 def _completed_in_sacct(run: GridRun) -> int:
     uuid = run.arrays()[0]["run"]
-    records = sacct("--name", uuid, "--starttime", "now-1hour")
+    records = sacct("--name", uuid, "--starttime", "now-1hour", settle_seconds=0)  # mid-run
     return sum(r["State"] == "COMPLETED" for r in records)
 
 
