@@ -10,9 +10,10 @@ the groups the executor needs unchanged (``fixed``: the user's option is a confi
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class ParsedOption(Protocol):
@@ -27,6 +28,22 @@ class ParsedOption(Protocol):
 
 #: a scheduler module's parser of a command line (without the program)
 Parser = Callable[[Sequence[str]], Sequence[ParsedOption]]
+
+
+def extra_submission_args(value: Any, program: str, where: str = "") -> list[str]:
+    """``cluster_requirements.extra_submission_options`` as ``program``'s arguments: a string is
+    split like a shell line, a list of strings taken as is; ValueError otherwise (``where``, e.g.
+    " on PBS", ends the message's description)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return shlex.split(value)
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ValueError(
+        f"cluster_requirements.extra_submission_options must be a list of {program} arguments "
+        f"(strings){where}, got {value!r}"
+    )
 
 
 def split_user_options(
