@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import subprocess
-import threading
 from pathlib import Path
 
 from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
 from cluster_utils.backends import get_backend
+from cluster_utils.scheduler.backlog import SubmissionBacklog
 from cluster_utils.scheduler.earlier_runs import EarlierRunAdoption
 
 from . import _adopt, _arrays, _status, _user_options
@@ -36,37 +35,14 @@ class Member:
         self.job, self.argv, self.command = job, argv, command
 
 
-class ArraySubmission(EarlierRunAdoption):
+class ArraySubmission(SubmissionBacklog, EarlierRunAdoption):
     """The submission half of :class:`~._executor.Executor` (a mixin: it uses the executor's
-    state set up in its ``__post_init__``); adopting earlier runs' subjobs is the shared
-    :class:`~cluster_utils.scheduler.earlier_runs.EarlierRunAdoption`."""
+    state set up in its ``__post_init__``); the backlog and adopting earlier runs'
+    subjobs are the shared ``cluster_utils.scheduler`` mixins."""
 
     scheduler_name = "PBS"
     status_command = "qstat"
     task_word = "jobs"
-
-    def _schedule_flush(self, delay: float) -> None:
-        with self._lock:
-            if self._flush_timer is not None or not self._backlog:
-                return
-            timer = threading.Timer(delay, self._flush_from_timer)
-            timer.daemon = True
-            self._flush_timer = timer
-        timer.start()
-
-    def _flush_from_timer(self) -> None:
-        with self._lock:
-            self._flush_timer = None
-        with contextlib.suppress(RuntimeError):  # the pool is gone after shutdown
-            self._job_submission_executor.submit(self._flush_backlog)
-
-    def _capacity(self) -> int:
-        """How many more subjobs may go out now (call with self._lock held)."""
-        if self._limit_hit:
-            return 0
-        if not self._submit_cap:
-            return len(self._backlog)
-        return max(0, self._submit_cap - len(self._in_flight))
 
     def _flush_backlog(self) -> None:
         with self._flush_lock:

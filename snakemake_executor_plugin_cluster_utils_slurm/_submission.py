@@ -3,10 +3,8 @@ of the plugin's own jobs when the user's sbatch options replace some of its own.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import subprocess
-import threading
 from pathlib import Path
 
 from snakemake_executor_plugin_slurm.submit_string import get_submit_command
@@ -18,6 +16,7 @@ from snakemake_executor_plugin_slurm.validation import (
 from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
+from cluster_utils.scheduler.backlog import SubmissionBacklog
 from cluster_utils.scheduler.earlier_runs import EarlierRunAdoption
 
 from . import _adopt, _arrays, _user_options
@@ -30,37 +29,14 @@ SUBMIT_LIMIT_RE = re.compile(
 SUBMIT_RETRY_SECONDS = 30.0
 
 
-class ArraySubmission(EarlierRunAdoption):
+class ArraySubmission(SubmissionBacklog, EarlierRunAdoption):
     """The submission half of :class:`~._executor.Executor` (a mixin: it uses the executor's
-    state set up in its ``__post_init__`` and the Slurm plugin's methods); adopting earlier
-    runs' tasks is the shared :class:`~cluster_utils.scheduler.earlier_runs.EarlierRunAdoption`."""
+    state set up in its ``__post_init__`` and the Slurm plugin's methods); the backlog and
+    adopting earlier runs' tasks are the shared ``cluster_utils.scheduler`` mixins."""
 
     scheduler_name = "Slurm"
     status_command = "sacct"
     task_word = "tasks"
-
-    def _schedule_flush(self, delay: float) -> None:
-        with self._lock:
-            if self._flush_timer is not None or not self._backlog:
-                return
-            timer = threading.Timer(delay, self._flush_from_timer)
-            timer.daemon = True
-            self._flush_timer = timer
-        timer.start()
-
-    def _flush_from_timer(self) -> None:
-        with self._lock:
-            self._flush_timer = None
-        with contextlib.suppress(RuntimeError):  # the pool is gone after shutdown
-            self._job_submission_executor.submit(self._flush_backlog)
-
-    def _capacity(self) -> int:
-        """How many more tasks may go out now (call with self._lock held)."""
-        if self._limit_hit:
-            return 0
-        if not self._submit_cap:
-            return len(self._backlog)
-        return max(0, self._submit_cap - len(self._in_flight))
 
     def _flush_backlog(self) -> None:
         with self._flush_lock:
