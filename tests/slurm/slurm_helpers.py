@@ -1,30 +1,18 @@
-"""Helpers of the real-cluster tests: run grids through profiles/slurm and read sacct."""
+"""Helpers of the real-cluster tests: run grids through profiles/slurm and read sacct; what the PBS
+tests use too is in ``tests.cluster_helpers``."""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from tests.helpers import write_config
+from tests.cluster_helpers import ClusterGridRun, fast_polling
+from tests.cluster_helpers import write_grid as write_grid  # the cluster tests import it from here
 
 #: short polling for tests (the profile's values suit real clusters)
-FAST_POLLING = [
-    "--cluster-utils-slurm-init-seconds-before-status-checks",
-    "1",
-    "--cluster-utils-slurm-max-seconds-between-status-checks",
-    "3",
-    "--seconds-between-status-checks",
-    "1",
-    "--cluster-utils-slurm-batch-seconds",
-    "0.5",
-    "--latency-wait",
-    "5",
-]
+FAST_POLLING = fast_polling("cluster-utils-slurm", "3", "0.5")
 
 #: records the Slurm task it ran in; modes: ok*, fail, resume (exit_for_resume twice),
 #: timeout (runs past request_time); fail and timeout behave once the file `fixed` exists
@@ -59,17 +47,6 @@ finalize_job({"y": 1, "array": array, "task": index}, params)
 """
 
 
-def write_grid(
-    workdir: Path, name: str, script: str, hyperparam_list: list[dict[str, Any]], **settings: Any
-) -> Path:
-    config = {
-        "cluster_requirements": {"request_cpus": 1, "memory_in_mb": 200, "request_time": "5"},
-        "hyperparam_list": hyperparam_list,
-        **settings,
-    }
-    return write_config(workdir / f"{name}.yaml", name, script=script, **config)
-
-
 def cli_command(config: Path, *snakemake_args: str) -> list[str]:
     return [
         sys.executable,
@@ -85,29 +62,8 @@ def cli_command(config: Path, *snakemake_args: str) -> list[str]:
     ]
 
 
-@dataclass
-class GridRun:
-    experiment: Path
-    returncode: int
-    output: str
-
-    @property
-    def snakemake_log(self) -> str:
-        return (self.experiment / ".cluster_utils" / "snakemake.log").read_text(errors="replace")
-
-    def arrays(self) -> list[dict[str, Any]]:
-        path = self.experiment / ".cluster_utils" / "slurm_arrays.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines()]
-
-    def state(self, job_id: int | str) -> dict[str, Any]:
-        return json.loads((self.experiment / "jobs" / str(job_id) / "state.json").read_text())
-
-    def job_ids_by(self, key: str) -> dict[Any, int]:
-        """Parameter value -> job id, from each job's params.json."""
-        ids = {}
-        for params in (self.experiment / "jobs").glob("*/params.json"):
-            ids[json.loads(params.read_text())[key]] = int(params.parent.name)
-        return ids
+class GridRun(ClusterGridRun):
+    arrays_file = "slurm_arrays.jsonl"
 
     def tasks_of(self, job_id: int) -> list[str]:
         """The Slurm array tasks (``<array>_<index>``) a job was submitted as, oldest first."""
