@@ -58,22 +58,14 @@ def array_script(commands: Sequence[str], workdir: str, comment: str = "") -> st
 
     PBS starts jobs in the home directory; the script changes to Snakemake's working directory.
     """
-    lines = ["#!/bin/sh"]
-    if comment:
-        lines += [f"# {line}" for line in comment.splitlines()]
-    lines.append(f"cd {shlex.quote(workdir)} || exit 1")
-    if len(commands) == 1:
-        lines += [commands[0], ""]
-        return "\n".join(lines)
-    lines.append('case "${PBS_ARRAY_INDEX:-0}" in')
-    for index, command in enumerate(commands):
-        lines.append(f"{index}) {command} ;;")
-    lines += [
-        '*) echo "cluster_utils: no job for array index ${PBS_ARRAY_INDEX}" >&2; exit 2 ;;',
-        "esac",
-        "",
-    ]
-    return "\n".join(lines)
+    return arrays.array_script(
+        commands,
+        "PBS_ARRAY_INDEX",
+        "index",
+        comment,
+        setup=[f"cd {shlex.quote(workdir)} || exit 1"],
+        plain_single=True,
+    )
 
 
 def array_option(n_tasks: int) -> list[str]:

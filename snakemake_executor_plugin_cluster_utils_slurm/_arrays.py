@@ -43,18 +43,9 @@ def array_script(commands: Sequence[Sequence[str]], comment: str = "") -> str:
     ``exec`` makes the runner the job's batch process: Slurm's signals (SIGTERM at the time
     limit or on requeue) reach it directly, and its exit code is the task's.
     """
-    lines = ["#!/bin/sh"]
-    if comment:
-        lines += [f"# {line}" for line in comment.splitlines()]
-    lines.append('case "${SLURM_ARRAY_TASK_ID:-0}" in')
-    for index, argv in enumerate(commands):
-        lines.append(f"{index}) exec {shlex.join(argv)} ;;")
-    lines += [
-        '*) echo "cluster_utils: no job for array task ${SLURM_ARRAY_TASK_ID}" >&2; exit 2 ;;',
-        "esac",
-        "",
-    ]
-    return "\n".join(lines)
+    return arrays.array_script(
+        [f"exec {shlex.join(argv)}" for argv in commands], "SLURM_ARRAY_TASK_ID", "task", comment
+    )
 
 
 def task_external_id(array_job_id: str, index: int) -> str:

@@ -74,6 +74,36 @@ def split_sizes(n_jobs: int, max_tasks: int) -> list[int]:
     return [base + 1] * extra + [base] * (n_arrays - extra)
 
 
+def array_script(
+    commands: Sequence[str],
+    index_variable: str,
+    index_word: str,
+    comment: str = "",
+    setup: Sequence[str] = (),
+    plain_single: bool = False,
+) -> str:
+    """The shell script of one array: the task whose index is in ``$index_variable`` runs
+    ``commands[index]`` (a shell line), an unknown index exits 2 naming it (``index_word``: what
+    the scheduler calls it). ``comment`` becomes comment lines, ``setup`` lines run first;
+    ``plain_single``: one command is run as it is (a plain job, no index)."""
+    lines = ["#!/bin/sh"]
+    if comment:
+        lines += [f"# {line}" for line in comment.splitlines()]
+    lines += setup
+    if plain_single and len(commands) == 1:
+        return "\n".join([*lines, commands[0], ""])
+    lines.append(f'case "${{{index_variable}:-0}}" in')
+    for index, command in enumerate(commands):
+        lines.append(f"{index}) {command} ;;")
+    lines += [
+        f'*) echo "cluster_utils: no job for array {index_word} ${{{index_variable}}}" >&2; '
+        "exit 2 ;;",
+        "esac",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def record_array(
     arrays_file: str, array_id: str, run: str, argvs: Sequence[Sequence[str] | None]
 ) -> None:
