@@ -34,6 +34,45 @@ def fast_polling(executor: str, max_seconds_between_checks: str, batch_seconds: 
     ]
 
 
+#: a job script for the lifecycle tests: appends RECORD (a JSON-able expression) to runs/<mode>;
+#: modes: ok*, fail, resume (exit_for_resume twice), timeout (runs past request_time), slow<N>
+#: (N seconds, default 10); fail and timeout behave once the file `fixed` exists; then FINISH
+_LIFECYCLE_TEMPLATE = """
+import json, os, sys, time
+from pathlib import Path
+from cluster_utils import initialize_job, finalize_job, exit_for_resume
+
+params = initialize_job()
+here = Path(__file__).resolve().parent
+fixed = (here / "fixed").exists()
+runs = here / "runs"
+runs.mkdir(exist_ok=True)
+with open(runs / str(params.mode), "a") as f:
+    f.write(json.dumps(RECORD) + "\\n")
+if params.mode == "fail" and not fixed:
+    print("something went wrong in the job", file=sys.stderr)
+    sys.exit(1)
+if params.mode == "timeout" and not fixed:
+    print("working longer than request_time allows", file=sys.stderr, flush=True)
+    time.sleep(600)
+if params.mode == "resume":
+    counter = Path(params.working_dir) / "resumes"
+    done = int(counter.read_text()) if counter.exists() else 0
+    if done < 2:
+        counter.write_text(str(done + 1))
+        exit_for_resume()
+if params.mode.startswith("slow"):
+    time.sleep(float(params.mode[4:] or 10))
+FINISH
+"""
+
+
+def lifecycle_script(record: str, finish: str) -> str:
+    """The lifecycle tests' job script (see ``_LIFECYCLE_TEMPLATE``): ``record`` is what each
+    start appends to ``runs/<mode>`` (a Python expression), ``finish`` its last lines."""
+    return _LIFECYCLE_TEMPLATE.replace("RECORD", record).replace("FINISH", finish)
+
+
 def write_grid(
     workdir: Path, name: str, script: str, hyperparam_list: list[dict[str, Any]], **settings: Any
 ) -> Path:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.cluster_helpers import ClusterGridRun, fast_polling
+from tests.cluster_helpers import ClusterGridRun, fast_polling, lifecycle_script
 from tests.cluster_helpers import write_grid as write_grid  # the cluster tests import it from here
 from tests.helpers import REPO_ROOT
 
@@ -22,36 +22,11 @@ IN_CLUSTER = ["bash", str(SCRIPT), "run"]
 #: short polling for tests (the profile's values suit real clusters)
 FAST_POLLING = fast_polling("cluster-utils-pbs", "2", "0.3")
 
-#: records the PBS job it ran in; modes: ok*, fail, resume (exit_for_resume twice), timeout
-#: (runs past request_time); fail and timeout behave once the file `fixed` exists
-LIFECYCLE_SCRIPT = """
-import json, os, sys, time
-from pathlib import Path
-from cluster_utils import initialize_job, finalize_job, exit_for_resume
-
-params = initialize_job()
-here = Path(__file__).resolve().parent
-fixed = (here / "fixed").exists()
-runs = here / "runs"
-runs.mkdir(exist_ok=True)
-with open(runs / str(params.mode), "a") as f:
-    f.write(json.dumps({"job": os.environ.get("PBS_JOBID"), "t": time.time()}) + "\\n")
-if params.mode == "fail" and not fixed:
-    print("something went wrong in the job", file=sys.stderr)
-    sys.exit(1)
-if params.mode == "timeout" and not fixed:
-    print("working longer than request_time allows", file=sys.stderr, flush=True)
-    time.sleep(600)
-if params.mode == "resume":
-    counter = Path(params.working_dir) / "resumes"
-    done = int(counter.read_text()) if counter.exists() else 0
-    if done < 2:
-        counter.write_text(str(done + 1))
-        exit_for_resume()
-if params.mode.startswith("slow"):
-    time.sleep(float(params.mode[4:] or 10))
-finalize_job({"y": 1, "pbs_job": os.environ.get("PBS_JOBID", "")}, params)
-"""
+#: records the PBS job it ran in (tests.cluster_helpers.lifecycle_script)
+LIFECYCLE_SCRIPT = lifecycle_script(
+    '{"job": os.environ.get("PBS_JOBID"), "t": time.time()}',
+    'finalize_job({"y": 1, "pbs_job": os.environ.get("PBS_JOBID", "")}, params)',
+)
 
 
 def in_cluster(argv: list[str]) -> list[str]:

@@ -8,43 +8,23 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cluster_helpers import ClusterGridRun, fast_polling
+from tests.cluster_helpers import ClusterGridRun, fast_polling, lifecycle_script
 from tests.cluster_helpers import write_grid as write_grid  # the cluster tests import it from here
 
 #: short polling for tests (the profile's values suit real clusters)
 FAST_POLLING = fast_polling("cluster-utils-slurm", "3", "0.5")
 
-#: records the Slurm task it ran in; modes: ok*, fail, resume (exit_for_resume twice),
-#: timeout (runs past request_time); fail and timeout behave once the file `fixed` exists
-LIFECYCLE_SCRIPT = """
-import json, os, sys, time
-from pathlib import Path
-from cluster_utils import initialize_job, finalize_job, exit_for_resume
-
-params = initialize_job()
-here = Path(__file__).resolve().parent
-fixed = (here / "fixed").exists()
-task = f"{os.environ.get('SLURM_ARRAY_JOB_ID')}_{os.environ.get('SLURM_ARRAY_TASK_ID')}"
-runs = here / "runs"
-runs.mkdir(exist_ok=True)
-with open(runs / str(params.mode), "a") as f:
-    record = {"task": task, "job": os.environ.get("SLURM_JOB_ID"), "t": time.time()}
-    f.write(json.dumps(record) + "\\n")
-if params.mode == "fail" and not fixed:
-    print("something went wrong in the job", file=sys.stderr)
-    sys.exit(1)
-if params.mode == "timeout" and not fixed:
-    print("working longer than request_time allows", file=sys.stderr, flush=True)
-    time.sleep(600)
-if params.mode == "resume":
-    counter = Path(params.working_dir) / "resumes"
-    done = int(counter.read_text()) if counter.exists() else 0
-    if done < 2:
-        counter.write_text(str(done + 1))
-        exit_for_resume()
+#: records the Slurm task it ran in (tests.cluster_helpers.lifecycle_script)
+LIFECYCLE_SCRIPT = lifecycle_script(
+    """{
+        "task": f"{os.environ.get('SLURM_ARRAY_JOB_ID')}_{os.environ.get('SLURM_ARRAY_TASK_ID')}",
+        "job": os.environ.get("SLURM_JOB_ID"),
+        "t": time.time(),
+    }""",
+    """\
 array, index = int(os.environ["SLURM_ARRAY_JOB_ID"]), int(os.environ["SLURM_ARRAY_TASK_ID"])
-finalize_job({"y": 1, "array": array, "task": index}, params)
-"""
+finalize_job({"y": 1, "array": array, "task": index}, params)""",
+)
 
 
 def cli_command(config: Path, *snakemake_args: str) -> list[str]:
