@@ -11,7 +11,13 @@ import shlex
 from collections.abc import Sequence
 
 from cluster_utils.scheduler import arrays
-from cluster_utils.scheduler.arrays import experiment_of, job_id_of, runner_argv, split_sizes
+from cluster_utils.scheduler.arrays import (
+    experiment_of,
+    job_id_of,
+    runner_argv,
+    split,
+    split_sizes,
+)
 
 __all__ = [
     "ARRAYS_FILE",
@@ -20,6 +26,7 @@ __all__ = [
     "job_id_of",
     "record_array",
     "runner_argv",
+    "split",
     "split_sizes",
     "subjob_id",
 ]

@@ -46,10 +46,7 @@ class ArraySubmission(SubmissionBacklog, EarlierRunAdoption):
 
     def _flush_backlog(self) -> None:
         with self._flush_lock:
-            with self._lock:
-                n = min(self._capacity(), len(self._backlog))
-                batch = [self._backlog.popleft() for _ in range(n)]
-            batch = self._adopt_earlier_tasks(batch)
+            batch = self._adopt_earlier_tasks(self._take_batch())
             groups: dict[tuple[str, ...], list[Member]] = {}
             for job in batch:
                 try:
@@ -63,10 +60,8 @@ class ArraySubmission(SubmissionBacklog, EarlierRunAdoption):
                     continue
                 groups.setdefault(options, []).append(Member(job, argv, command))
             for options, members in groups.items():
-                start = 0
-                for size in _arrays.split_sizes(len(members), self._max_array_tasks):
-                    self._submit_array(list(options), members[start : start + size])
-                    start += size
+                for members_of_array in _arrays.split(members, self._max_array_tasks):
+                    self._submit_array(list(options), members_of_array)
 
     def qsub_options(self, job: JobExecutorInterface) -> list[str]:
         """The qsub command line of this job (without the array and the script)."""

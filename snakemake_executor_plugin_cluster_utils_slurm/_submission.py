@@ -40,10 +40,7 @@ class ArraySubmission(SubmissionBacklog, EarlierRunAdoption):
 
     def _flush_backlog(self) -> None:
         with self._flush_lock:
-            with self._lock:
-                n = min(self._capacity(), len(self._backlog))
-                batch = [self._backlog.popleft() for _ in range(n)]
-            batch = self._adopt_earlier_tasks(batch)
+            batch = self._adopt_earlier_tasks(self._take_batch())
             groups: dict[str, list[tuple[JobExecutorInterface, list[str]]]] = {}
             for job in batch:
                 try:
@@ -57,10 +54,8 @@ class ArraySubmission(SubmissionBacklog, EarlierRunAdoption):
                     continue
                 groups.setdefault(options, []).append((job, argv))
             for options, members in groups.items():
-                start = 0
-                for size in _arrays.split_sizes(len(members), self._max_array_tasks):
-                    self._submit_array(options, members[start : start + size])
-                    start += size
+                for members_of_array in _arrays.split(members, self._max_array_tasks):
+                    self._submit_array(options, members_of_array)
 
     def _latest_earlier_tasks(self, experiment: Path) -> dict[str, _adopt.EarlierTask]:
         return _adopt.latest_tasks(experiment, self.run_uuid)

@@ -21,9 +21,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 #: the module every cluster_utils job runs under (``python -m cluster_utils.runner EXP JOB``)
 RUNNER_MODULE = "cluster_utils.runner"
+T = TypeVar("T")
 _SHELL_OPERATORS = {";", "&&", "||", "|", "&", ">", "<", ">>"}
 
 
@@ -72,6 +74,15 @@ def split_sizes(n_jobs: int, max_tasks: int) -> list[int]:
     n_arrays = -(-n_jobs // max_tasks)
     base, extra = divmod(n_jobs, n_arrays)
     return [base + 1] * extra + [base] * (n_arrays - extra)
+
+
+def split(items: Sequence[T], max_tasks: int) -> list[list[T]]:
+    """``items`` in consecutive arrays of the sizes :func:`split_sizes` gives."""
+    arrays, start = [], 0
+    for size in split_sizes(len(items), max_tasks):
+        arrays.append(list(items[start : start + size]))
+        start += size
+    return arrays
 
 
 def array_script(

@@ -46,6 +46,12 @@ class SubmissionBacklog:
         with contextlib.suppress(RuntimeError):  # the pool is gone after shutdown
             self._job_submission_executor.submit(self._flush_backlog)
 
+    def _take_batch(self) -> list[Any]:
+        """The jobs that may go out now, taken from the backlog."""
+        with self._lock:
+            n = min(self._capacity(), len(self._backlog))
+            return [self._backlog.popleft() for _ in range(n)]
+
     def _capacity(self) -> int:
         """How many more jobs may go out now (call with self._lock held)."""
         if self._limit_hit:
