@@ -6,6 +6,7 @@ the background. Each cluster's helpers (``tests/slurm/slurm_helpers.py``,
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -121,6 +122,16 @@ class ClusterGridRun:
 def child_pids(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def start_driver(
+    argv: list[str], workdir: Path, log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """Start a driver (e.g. the grid-search command) in the background, its output in ``log``."""
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        )
 
 
 def wait_for(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.cluster_helpers import child_pids, wait_for
+from tests.cluster_helpers import child_pids, start_driver, wait_for
 from tests.pbs.pbs_helpers import (
     GridRun,
     cli_command,
@@ -71,19 +71,12 @@ def _active(array_id: str) -> list[str]:
     return [job for job, fields in jobs.items() if fields.get("job_state") not in ("F", "X")]
 
 
-def _start_driver(config: Path, workdir: Path, log: Path) -> subprocess.Popen:
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            cli_command(config), cwd=workdir, stdin=subprocess.DEVNULL, stdout=out, stderr=out
-        )
-
-
 def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_pbs(tmp_path: Path) -> None:
     (tmp_path / "job.py").write_text(SCRIPT)
     config = write_grid(tmp_path, "kill9", "job.py", [{"param": "x", "values": [*range(N_JOBS)]}])
     run = GridRun(tmp_path / "results" / "kill9", 0, "")
     driver_log = tmp_path / "driver.log"
-    driver = _start_driver(config, tmp_path, driver_log)
+    driver = start_driver(cli_command(config), tmp_path, driver_log)
 
     def wait_for(condition, seconds: float, what: str) -> None:
         _wait_for(condition, seconds, what, run, driver_log)
@@ -110,7 +103,7 @@ def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_pbs(tmp_path: P
 
     # the same command again; the last job is let go once the rerun has adopted it
     rerun_log = tmp_path / "rerun.log"
-    rerun = _start_driver(config, tmp_path, rerun_log)
+    rerun = start_driver(cli_command(config), tmp_path, rerun_log)
     try:
         _wait_for(
             lambda: "jobs adopted from earlier runs, still in PBS" in _log_text(run),
@@ -161,7 +154,7 @@ def test_ctrl_c_deletes_the_runs_jobs_of_every_array(tmp_path: Path) -> None:
     driver_log = tmp_path / "driver.log"
     _set_max_array_size(2)
     try:
-        driver = _start_driver(config, tmp_path, driver_log)
+        driver = start_driver(cli_command(config), tmp_path, driver_log)
         try:
             runs = tmp_path / "runs"
             _wait_for(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.cluster_helpers import child_pids, wait_for
+from tests.cluster_helpers import child_pids, start_driver, wait_for
 from tests.slurm.slurm_helpers import GridRun, cli_command, executor_counts, sacct, write_grid
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow, pytest.mark.usefixtures("slurm_cluster")]
@@ -62,15 +62,7 @@ def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_slurm(tmp_path:
     env = {**os.environ, "CLUSTER_UTILS_LOG_LEVEL": "warning"}
     run = GridRun(tmp_path / "results" / "kill9", 0, "")
     driver_log = tmp_path / "driver.log"
-    with open(driver_log, "wb") as log:
-        driver = subprocess.Popen(
-            cli_command(config),
-            cwd=tmp_path,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-        )
+    driver = start_driver(cli_command(config), tmp_path, driver_log, env)
 
     def wait_for(condition, seconds: float, what: str) -> None:
         _wait_for(condition, seconds, what, run, driver_log)
