@@ -19,30 +19,19 @@ Prints both wall times, their ratio, and both sides' qsub and qstat calls.
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from trivial_job import JOB_SCRIPT  # benchmarks/ is on sys.path when run as a script
-
-REQUEST = {"request_cpus": 1, "memory_in_mb": 200, "request_time": "5"}
+# benchmarks/ is on sys.path when run as a script
+from cluster_overhead import REQUEST, compare, raw_params
 
 
 def run_raw(workdir: Path, n_jobs: int) -> tuple[float, int]:
     """Wall time of N raw qsub jobs (submitted at once) and the number of qstat polls."""
-    params = []
-    for x in range(n_jobs):
-        path = workdir / "raw_params" / f"{x}.json"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(
-            json.dumps({"x": x, "id": x, "working_dir": str(workdir / "raw_wd" / str(x))})
-        )
-        params.append(path)
+    params = raw_params(workdir, n_jobs)
     start = time.perf_counter()
     ids = []
     for path in params:
@@ -83,69 +72,22 @@ def run_raw(workdir: Path, n_jobs: int) -> tuple[float, int]:
         time.sleep(1)
 
 
-def run_ours(workdir: Path, n_jobs: int, snakemake_args: list[str]) -> tuple[float, str]:
-    config = workdir / "ours.json"
-    config.write_text(
-        json.dumps(
-            {
-                "optimization_procedure_name": "ours",
-                "results_dir": str(workdir / "results"),
-                "script_relative_path": "job.py",
-                "run_in_working_dir": True,
-                "environment_setup": {},
-                "cluster_requirements": REQUEST,
-                "hyperparam_list": [{"param": "x", "values": list(range(n_jobs))}],
-                "generate_report": "never",
-                "no_user_interaction": True,
-            }
-        )
-    )
-    argv = [sys.executable, "-m", "cluster_utils.cli.main", "grid-search", str(config)]
-    argv += ["--profile", "pbs"]
-    if snakemake_args:
-        argv += ["--snakemake-args", *snakemake_args]
-    start = time.perf_counter()
-    result = subprocess.run(
-        argv, cwd=workdir, stdin=subprocess.DEVNULL, capture_output=True, text=True
-    )
-    elapsed = time.perf_counter() - start
-    log = (workdir / "results" / "ours" / ".cluster_utils" / "snakemake.log").read_text()
-    if result.returncode != 0:
-        sys.exit(f"cluster-utils failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    return elapsed, log
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=50)
-    parser.add_argument("--skip-raw", action="store_true", help="only run cluster_utils")
-    parser.add_argument(
-        "--snakemake-args", nargs=argparse.REMAINDER, default=[], help="passed to snakemake"
-    )
-    args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        (workdir / "job.py").write_text(JOB_SCRIPT)
-        raw, polls = (None, 0) if args.skip_raw else run_raw(workdir, args.jobs)
-        ours, log = run_ours(workdir, args.jobs, args.snakemake_args)
-
+    result = compare(__doc__.splitlines()[0], "pbs", run_raw)
     counts = re.findall(
         r"cluster_utils: (\d+) qsub calls \((\d+) jobs, \d+ resubmitted for resume\), (\d+) "
         r"qstat calls in (\d+) status cycles",
-        log,
+        result.log,
     )
     qsub, jobs, queries, cycles = counts[-1] if counts else ("?", "?", "?", "?")
-    print(f"\nPBS overhead, {args.jobs} trivial @cluster_main jobs")
-    if raw is not None:
-        label = f"raw qsub x {args.jobs}:"
-        print(f"  {label:<28} {raw:7.1f} s  ({args.jobs} qsub calls, {polls} qstat polls)")
-    print(
-        f"  cluster-utils --profile pbs: {ours:7.1f} s  ({qsub} qsub calls for {jobs} jobs, "
-        f"{queries} qstat calls in {cycles} status cycles)"
+    result.print(
+        "PBS overhead",
+        (f"raw qsub x {result.jobs}", f"{result.jobs} qsub calls, {result.raw_polls} qstat polls"),
+        (
+            "cluster-utils --profile pbs",
+            f"{qsub} qsub calls for {jobs} jobs, {queries} qstat calls in {cycles} status cycles",
+        ),
     )
-    if raw is not None:
-        print(f"  ratio ours/raw: {ours / raw:.2f}")
 
 
 if __name__ == "__main__":

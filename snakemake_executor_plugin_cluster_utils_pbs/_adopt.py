@@ -16,45 +16,24 @@ them in one call, and
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+
+from cluster_utils.scheduler import arrays
+from cluster_utils.scheduler.earlier_runs import EarlierTask
 
 from . import _arrays, _status
 
-
-@dataclass(frozen=True)
-class EarlierTask:
-    """The latest PBS subjob a job went out as in an earlier run, and what became of it."""
-
-    job: str  #: the runner call's job argument (the job id)
-    task: str  #: the subjob's (or plain job's) PBS id
-    run: str  #: the earlier run's UUID
-    status: _status.JobStatus | None = None
-
-    @property
-    def still_in_pbs(self) -> bool:
-        return self.status is not None and self.status.active
+__all__ = ["EarlierTask", "latest_tasks", "with_status"]
 
 
 def latest_tasks(experiment: Path, current_run: str) -> dict[str, EarlierTask]:
     """Job -> its latest subjob, for jobs whose latest subjob belongs to another run."""
-    path = Path(experiment) / ".cluster_utils" / _arrays.ARRAYS_FILE
-    try:
-        lines = path.read_text().splitlines()
-    except OSError:
-        return {}
-    latest: dict[str, EarlierTask] = {}
-    for line in lines:
-        try:
-            record = json.loads(line)
-            array, run, jobs = str(record["array_job_id"]), str(record["run"]), record["tasks"]
-        except (ValueError, KeyError, TypeError):
-            continue  # a line cut short by a killed driver
-        for index, job in enumerate(jobs):
-            if job is not None:
-                latest[str(job)] = EarlierTask(str(job), _arrays.subjob_id(array, index), run)
-    return {job: task for job, task in latest.items() if task.run != current_run}
+    recorded = arrays.latest_tasks(experiment, _arrays.ARRAYS_FILE, current_run)
+    return {
+        job: EarlierTask(job, _arrays.subjob_id(task.array_id, task.index), task.run)
+        for job, task in recorded.items()
+    }
 
 
 def with_status(tasks: list[EarlierTask]) -> list[EarlierTask] | None:

@@ -1,24 +1,21 @@
 """How a batch of jobs becomes PBS job arrays (``qsub -J``), and the run's record of them.
 
 Which jobs go straight to the runner (``runner_argv``) and how many subjobs an array gets
-(``split_sizes``) are the Slurm executor's rules, shared from there.
+(``split_sizes``) are the rules every cluster plugin shares (``cluster_utils.scheduler.arrays``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import re
 import shlex
-import time
 from collections.abc import Sequence
-from pathlib import Path
 
-from snakemake_executor_plugin_cluster_utils_slurm._arrays import (
+from cluster_utils.scheduler import arrays
+from cluster_utils.scheduler.arrays import (
     experiment_of,
     job_id_of,
     runner_argv,
+    split,
     split_sizes,
 )
 
@@ -29,6 +26,7 @@ __all__ = [
     "job_id_of",
     "record_array",
     "runner_argv",
+    "split",
     "split_sizes",
     "subjob_id",
 ]
@@ -67,22 +65,14 @@ def array_script(commands: Sequence[str], workdir: str, comment: str = "") -> st
 
     PBS starts jobs in the home directory; the script changes to Snakemake's working directory.
     """
-    lines = ["#!/bin/sh"]
-    if comment:
-        lines += [f"# {line}" for line in comment.splitlines()]
-    lines.append(f"cd {shlex.quote(workdir)} || exit 1")
-    if len(commands) == 1:
-        lines += [commands[0], ""]
-        return "\n".join(lines)
-    lines.append('case "${PBS_ARRAY_INDEX:-0}" in')
-    for index, command in enumerate(commands):
-        lines.append(f"{index}) {command} ;;")
-    lines += [
-        '*) echo "cluster_utils: no job for array index ${PBS_ARRAY_INDEX}" >&2; exit 2 ;;',
-        "esac",
-        "",
-    ]
-    return "\n".join(lines)
+    return arrays.array_script(
+        commands,
+        "PBS_ARRAY_INDEX",
+        "index",
+        comment,
+        setup=[f"cd {shlex.quote(workdir)} || exit 1"],
+        plain_single=True,
+    )
 
 
 def array_option(n_tasks: int) -> list[str]:
@@ -93,23 +83,7 @@ def array_option(n_tasks: int) -> list[str]:
 
 
 def record_array(array_id: str, run: str, argvs: Sequence[Sequence[str] | None]) -> None:
-    """Append array id -> its runner jobs to ``<experiment>/.cluster_utils/pbs_arrays.jsonl``:
-    ``{"array_job_id", "run", "submitted", "tasks": [job id of subjob 0, ...]}`` (``null`` for a
-    subjob that is no runner job)."""
-    by_experiment: dict[str, list[str | None]] = {}
-    for argv in argvs:
-        if argv is not None:
-            by_experiment.setdefault(experiment_of(argv), [])
-    for experiment, tasks in by_experiment.items():
-        for argv in argvs:
-            mine = argv is not None and experiment_of(argv) == experiment
-            tasks.append(" ".join(argv[4:]) if mine and argv is not None else None)
-        record = {"array_job_id": array_id, "run": run, "submitted": time.time(), "tasks": tasks}
-        path = Path(experiment) / ".cluster_utils" / ARRAYS_FILE
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, (json.dumps(record) + "\n").encode())
-            finally:
-                os.close(fd)
+    """Append array id -> its runner jobs to ``<experiment>/.cluster_utils/pbs_arrays.jsonl``
+    (``cluster_utils.scheduler.arrays.record_array``; ``null`` for a subjob that is no runner
+    job)."""
+    arrays.record_array(ARRAYS_FILE, array_id, run, argvs)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import subprocess
-import threading
 from pathlib import Path
 
 from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
@@ -14,7 +12,8 @@ from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
 from cluster_utils.backends import get_backend
 from cluster_utils.runner.scheduler_failures import record_scheduler_failure
-from cluster_utils.scheduler import adoption
+from cluster_utils.scheduler.backlog import SubmissionBacklog
+from cluster_utils.scheduler.earlier_runs import EarlierRunAdoption
 
 from . import _adopt, _arrays, _status, _user_options
 
@@ -46,39 +45,18 @@ class Member:
         self.job, self.argv, self.command = job, argv, command
 
 
-class ArraySubmission:
+class ArraySubmission(SubmissionBacklog, EarlierRunAdoption):
     """The submission half of :class:`~._executor.Executor` (a mixin: it uses the executor's
-    state set up in its ``__post_init__``)."""
+    state set up in its ``__post_init__``); the backlog and adopting earlier runs'
+    subjobs are the shared ``cluster_utils.scheduler`` mixins."""
 
-    def _schedule_flush(self, delay: float) -> None:
-        with self._lock:
-            if self._flush_timer is not None or not self._backlog:
-                return
-            timer = threading.Timer(delay, self._flush_from_timer)
-            timer.daemon = True
-            self._flush_timer = timer
-        timer.start()
-
-    def _flush_from_timer(self) -> None:
-        with self._lock:
-            self._flush_timer = None
-        with contextlib.suppress(RuntimeError):  # the pool is gone after shutdown
-            self._job_submission_executor.submit(self._flush_backlog)
-
-    def _capacity(self) -> int:
-        """How many more subjobs may go out now (call with self._lock held)."""
-        if self._limit_hit:
-            return 0
-        if not self._submit_cap:
-            return len(self._backlog)
-        return max(0, self._submit_cap - len(self._in_flight))
+    scheduler_name = "PBS"
+    status_command = "qstat"
+    task_word = "jobs"
 
     def _flush_backlog(self) -> None:
         with self._flush_lock:
-            with self._lock:
-                n = min(self._capacity(), len(self._backlog))
-                batch = [self._backlog.popleft() for _ in range(n)]
-            batch = self._adopt_earlier_tasks(batch)
+            batch = self._adopt_earlier_tasks(self._take_batch())
             groups: dict[tuple[str, ...], list[Member]] = {}
             for job in batch:
                 try:
@@ -92,10 +70,8 @@ class ArraySubmission:
                     continue
                 groups.setdefault(options, []).append(Member(job, argv, command))
             for options, members in groups.items():
-                start = 0
-                for size in _arrays.split_sizes(len(members), self._max_array_tasks):
-                    self._submit_array(list(options), members[start : start + size])
-                    start += size
+                for members_of_array in _arrays.split(members, self._max_array_tasks):
+                    self._submit_array(list(options), members_of_array)
 
     def qsub_options(self, job: JobExecutorInterface) -> list[str]:
         """The qsub command line of this job (without the array and the script)."""
@@ -219,68 +195,16 @@ class ArraySubmission:
             aux={"pbs_logfile": self._logdir / f"{new_id}.OU", "cluster_utils_argv": argv},
         )
 
-    def _adopt_earlier_tasks(self, batch: list[JobExecutorInterface]) -> list[JobExecutorInterface]:
-        """Register the jobs that already finished and adopt those whose subjob of an earlier run
-        is still in PBS (see ``_adopt``); return the others, to be submitted."""
-        rest: list[JobExecutorInterface] = []
-        candidates: list[tuple[JobExecutorInterface, list[str], _adopt.EarlierTask]] = []
-        for job in batch:
-            if self._register_if_finished(job):
-                continue
-            argv = self.runner_argv(job)
-            earlier = self._earlier_task(argv) if argv else None
-            if argv is None or earlier is None:
-                rest.append(job)
-            else:
-                candidates.append((job, argv, earlier))
-        if not candidates:
-            return rest
-        known = _adopt.with_status([earlier for _, _, earlier in candidates])
-        if known is None:
-            self.logger.warning(
-                "cluster_utils: qstat could not tell the state of earlier runs' PBS jobs; their "
-                "jobs are submitted again"
-            )
-            known = [earlier for _, _, earlier in candidates]
-        adopted: list[str] = []
-        for (job, argv, _), earlier in zip(candidates, known, strict=True):
-            if earlier.still_in_pbs:
-                self._register(job, earlier.task, argv)
-                adopted.append(f"{earlier.job} ({earlier.task})")
-            else:
-                rest.append(job)
-        if adopted:
-            self._adoptions.adopted += len(adopted)
-            shown = ", ".join(adopted[:20]) + (" ..." if len(adopted) > 20 else "")
-            self.logger.info(
-                f"cluster_utils: {len(adopted)} jobs adopted from earlier runs, still in PBS "
-                f"(not submitted again): {shown}"
-            )
-        return rest
+    def _latest_earlier_tasks(self, experiment: Path) -> dict[str, _adopt.EarlierTask]:
+        return _adopt.latest_tasks(experiment, self.run_uuid)
 
-    def _register_if_finished(self, job: JobExecutorInterface) -> bool:
-        """A job that finished before this run (its state.json says so) is registered as done,
-        with its ``done`` marker back, instead of being submitted."""
-        found = adoption.runner_job(job)
-        if found is None or not adoption.already_finished(*found):
-            return False
-        adoption.restore_done_marker(job)
-        self._adoptions.already_finished += 1
-        self.logger.info(
-            f"cluster_utils: job {found[1]} already finished (its state.json says so); "
-            "not submitted again"
-        )
-        self._report_job_submission_threadsafe(
-            SubmittedJobInfo(job, external_jobid=adoption.finished_id(found[1]))
-        )
-        return True
+    def _with_status(self, tasks: list[_adopt.EarlierTask]) -> list[_adopt.EarlierTask] | None:
+        return _adopt.with_status(tasks)
 
-    def _earlier_task(self, argv: list[str]) -> _adopt.EarlierTask | None:
-        """The job's latest subjob of an earlier run (the arrays file is read once per run)."""
-        experiment = _arrays.experiment_of(argv)
-        if experiment not in self._earlier:
-            self._earlier[experiment] = _adopt.latest_tasks(Path(experiment), self.run_uuid)
-        return self._earlier[experiment].pop(" ".join(argv[4:]), None)
+    def _register_adopted(
+        self, job: JobExecutorInterface, argv: list[str], earlier: _adopt.EarlierTask
+    ) -> None:
+        self._register(job, earlier.task, argv)
 
     def _back_to_backlog(self, jobs: list[JobExecutorInterface], error: str) -> None:
         with self._lock:

@@ -7,26 +7,20 @@ other workflows may set them too, or Snakemake's standard ``runtime``/``mem_mb``
 
 from __future__ import annotations
 
-import json
 import logging
 import shlex
 
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
 from cluster_utils.backends import get_backend
+from cluster_utils.scheduler import user_options
 
 _pbs = get_backend("pbs")
-#: cluster_utils.grid.snakemake_glue.MAPPING_ERRORS_RESOURCE: {backend: why it could not map the
-#: job's cluster_requirements}
-MAPPING_ERRORS_RESOURCE = "cluster_utils_mapping_errors"
 
 
 def check_mapping(job: JobExecutorInterface) -> None:
     """Raise the error that kept the PBS backend from mapping this job's requirements."""
-    value = job.resources.get(MAPPING_ERRORS_RESOURCE)
-    error = json.loads(str(value)).get("pbs") if value else None
-    if error:
-        raise ValueError(f"cluster_requirements cannot be used on PBS: {error}")
+    user_options.check_mapping(job, "pbs", "PBS")
 
 
 def _resource(job: JobExecutorInterface, name: str) -> str | None:
@@ -64,29 +58,17 @@ def derived_options(job: JobExecutorInterface) -> list[str]:
 
 def replacing(job: JobExecutorInterface) -> list[str]:
     """The user's options of this job that replace the submission's own."""
-    value = _resource(job, _pbs.REPLACING_OPTIONS_RESOURCE)
-    return shlex.split(value) if value else []
+    return user_options.replacing(job, _pbs.REPLACING_OPTIONS_RESOURCE)
 
 
 def apply(
     command: list[str], job: JobExecutorInterface, reported: set[str], logger: logging.Logger
 ) -> list[str]:
-    """``command`` (qsub and its options) with the job's replacing options in place of ours.
+    """``command`` (qsub and its options) with the job's replacing options in place of ours
+    (``cluster_utils.scheduler.user_options``, shared with the Slurm plugin).
 
     ``reported`` holds the kinds of options already reported (once per run each)."""
-    user_args = replacing(job)
-    if not user_args:
-        return command
-    merged, replaced = _pbs.merge_options(command, user_args)
-    for item in replaced:
-        if item.group in reported:
-            continue
-        reported.add(item.group)
-        logger.warning(
-            f"cluster_utils: extra_submission_options {item.theirs!r} replaces {item.ours!r} "
-            f"(from {item.source}): qsub gets the value of extra_submission_options"
-        )
-    return merged
+    return user_options.apply(command, replacing(job), _pbs.merge_options, reported, logger)
 
 
 def queue_from_partition(job: JobExecutorInterface) -> bool:

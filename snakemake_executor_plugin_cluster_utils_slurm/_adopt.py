@@ -19,46 +19,26 @@ of the jobs being submitted, so the batches of an hp_optimization (new jobs each
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+
+from cluster_utils.scheduler import arrays
+from cluster_utils.scheduler.earlier_runs import EarlierTask
 
 from . import _arrays, _status
 
-
-@dataclass(frozen=True)
-class EarlierTask:
-    """The latest Slurm task a job went out as in an earlier run, and what became of it."""
-
-    job: str  #: the runner call's job argument (the job id)
-    task: str  #: ``<array id>_<index>``
-    run: str  #: the earlier run's UUID (the task's job name)
-    status: _status.JobStatus | None = None
-
-    @property
-    def still_in_slurm(self) -> bool:
-        return self.status is not None and self.status.active
+__all__ = ["EarlierTask", "latest_tasks", "with_status"]
 
 
 def latest_tasks(experiment: Path, current_run: str) -> dict[str, EarlierTask]:
     """Job -> its latest task, for jobs whose latest task belongs to another run."""
-    path = Path(experiment) / ".cluster_utils" / _arrays.ARRAYS_FILE
-    try:
-        lines = path.read_text().splitlines()
-    except OSError:
-        return {}
-    latest: dict[str, EarlierTask] = {}
-    for line in lines:
-        try:
-            record = json.loads(line)
-            array, run, jobs = str(record["array_job_id"]), str(record["run"]), record["tasks"]
-        except (ValueError, KeyError, TypeError):
-            continue  # a line cut short by a killed driver
-        for index, job in enumerate(jobs):
-            latest[str(job)] = EarlierTask(str(job), f"{array}_{index}", run)
-    return {job: task for job, task in latest.items() if task.run != current_run}
+    recorded = arrays.latest_tasks(experiment, _arrays.ARRAYS_FILE, current_run)
+    return {
+        job: EarlierTask(job, _arrays.task_external_id(task.array_id, task.index), task.run)
+        for job, task in recorded.items()
+    }
 
 
 def sacct_tasks_command(array_ids: Iterable[str]) -> list[str]:

@@ -3,10 +3,8 @@ of the plugin's own jobs when the user's sbatch options replace some of its own.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import subprocess
-import threading
 from pathlib import Path
 
 from snakemake_executor_plugin_slurm.submit_string import get_submit_command
@@ -18,7 +16,8 @@ from snakemake_executor_plugin_slurm.validation import (
 from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
-from cluster_utils.scheduler import adoption
+from cluster_utils.scheduler.backlog import SubmissionBacklog
+from cluster_utils.scheduler.earlier_runs import EarlierRunAdoption
 
 from . import _adopt, _arrays, _user_options
 
@@ -30,39 +29,18 @@ SUBMIT_LIMIT_RE = re.compile(
 SUBMIT_RETRY_SECONDS = 30.0
 
 
-class ArraySubmission:
+class ArraySubmission(SubmissionBacklog, EarlierRunAdoption):
     """The submission half of :class:`~._executor.Executor` (a mixin: it uses the executor's
-    state set up in its ``__post_init__`` and the Slurm plugin's methods)."""
+    state set up in its ``__post_init__`` and the Slurm plugin's methods); the backlog and
+    adopting earlier runs' tasks are the shared ``cluster_utils.scheduler`` mixins."""
 
-    def _schedule_flush(self, delay: float) -> None:
-        with self._lock:
-            if self._flush_timer is not None or not self._backlog:
-                return
-            timer = threading.Timer(delay, self._flush_from_timer)
-            timer.daemon = True
-            self._flush_timer = timer
-        timer.start()
-
-    def _flush_from_timer(self) -> None:
-        with self._lock:
-            self._flush_timer = None
-        with contextlib.suppress(RuntimeError):  # the pool is gone after shutdown
-            self._job_submission_executor.submit(self._flush_backlog)
-
-    def _capacity(self) -> int:
-        """How many more tasks may go out now (call with self._lock held)."""
-        if self._limit_hit:
-            return 0
-        if not self._submit_cap:
-            return len(self._backlog)
-        return max(0, self._submit_cap - len(self._in_flight))
+    scheduler_name = "Slurm"
+    status_command = "sacct"
+    task_word = "tasks"
 
     def _flush_backlog(self) -> None:
         with self._flush_lock:
-            with self._lock:
-                n = min(self._capacity(), len(self._backlog))
-                batch = [self._backlog.popleft() for _ in range(n)]
-            batch = self._adopt_earlier_tasks(batch)
+            batch = self._adopt_earlier_tasks(self._take_batch())
             groups: dict[str, list[tuple[JobExecutorInterface, list[str]]]] = {}
             for job in batch:
                 try:
@@ -76,73 +54,14 @@ class ArraySubmission:
                     continue
                 groups.setdefault(options, []).append((job, argv))
             for options, members in groups.items():
-                start = 0
-                for size in _arrays.split_sizes(len(members), self._max_array_tasks):
-                    self._submit_array(options, members[start : start + size])
-                    start += size
+                for members_of_array in _arrays.split(members, self._max_array_tasks):
+                    self._submit_array(options, members_of_array)
 
-    def _adopt_earlier_tasks(self, batch: list[JobExecutorInterface]) -> list[JobExecutorInterface]:
-        """Register the jobs that already finished and adopt those whose task of an earlier run
-        is still in Slurm (see ``_adopt``); return the others, to be submitted."""
-        rest: list[JobExecutorInterface] = []
-        candidates: dict[str, list[tuple[JobExecutorInterface, list[str], _adopt.EarlierTask]]]
-        candidates = {}
-        for job in batch:
-            if self._register_if_finished(job):
-                continue
-            argv = self.runner_argv(job)
-            earlier = self._earlier_task(argv) if argv else None
-            if earlier is None:
-                rest.append(job)
-            else:
-                candidates.setdefault(_arrays.experiment_of(argv), []).append((job, argv, earlier))
-        adopted: list[str] = []
-        for members in candidates.values():
-            known = _adopt.with_status([earlier for _, _, earlier in members])
-            if known is None:
-                self.logger.warning(
-                    "cluster_utils: sacct could not tell the state of earlier runs' Slurm "
-                    "tasks; their jobs are submitted again"
-                )
-                known = [earlier for _, _, earlier in members]
-            for (job, argv, _), earlier in zip(members, known, strict=True):
-                if earlier.still_in_slurm:
-                    self._register_adopted(job, argv, earlier)
-                    adopted.append(f"{earlier.job} ({earlier.task})")
-                else:
-                    rest.append(job)
-        if adopted:
-            self._adoptions.adopted += len(adopted)
-            shown = ", ".join(adopted[:20]) + (" ..." if len(adopted) > 20 else "")
-            self.logger.info(
-                f"cluster_utils: {len(adopted)} jobs adopted from earlier runs, still in Slurm "
-                f"(not submitted again): {shown}"
-            )
-        return rest
+    def _latest_earlier_tasks(self, experiment: Path) -> dict[str, _adopt.EarlierTask]:
+        return _adopt.latest_tasks(experiment, self.run_uuid)
 
-    def _register_if_finished(self, job: JobExecutorInterface) -> bool:
-        """A job that finished before this run (its state.json says so) is registered as done,
-        with its ``done`` marker back, instead of being submitted."""
-        found = adoption.runner_job(job)
-        if found is None or not adoption.already_finished(*found):
-            return False
-        adoption.restore_done_marker(job)
-        self._adoptions.already_finished += 1
-        self.logger.info(
-            f"cluster_utils: job {found[1]} already finished (its state.json says so); "
-            "not submitted again"
-        )
-        self._report_job_submission_threadsafe(
-            SubmittedJobInfo(job, external_jobid=adoption.finished_id(found[1]))
-        )
-        return True
-
-    def _earlier_task(self, argv: list[str]) -> _adopt.EarlierTask | None:
-        """The job's latest task of an earlier run (the arrays file is read once per run)."""
-        experiment = _arrays.experiment_of(argv)
-        if experiment not in self._earlier:
-            self._earlier[experiment] = _adopt.latest_tasks(Path(experiment), self.run_uuid)
-        return self._earlier[experiment].pop(" ".join(argv[4:]), None)
+    def _with_status(self, tasks: list[_adopt.EarlierTask]) -> list[_adopt.EarlierTask] | None:
+        return _adopt.with_status(tasks)
 
     def _register_adopted(
         self, job: JobExecutorInterface, argv: list[str], earlier: _adopt.EarlierTask

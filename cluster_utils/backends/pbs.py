@@ -18,19 +18,20 @@ directly; other rules run Snakemake's own job command. Details and measurements 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
 import signal
 import threading
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 # merge_options: for the executor, which reaches this module through get_backend("pbs")
 from cluster_utils.backends.pbs_options import merge_options as merge_options
 from cluster_utils.backends.pbs_options import split_user_options
+from cluster_utils.backends.requirement_values import positive_int
 from cluster_utils.backends.slurm import parse_slurm_time
+from cluster_utils.backends.submit_options import extra_submission_args
+from cluster_utils.backends.timeout_signal import signal_before_end
 from cluster_utils.base.constants import RETURN_CODE_FOR_RESUME
 
 #: cluster_requirements keys this backend uses; the rest (HTCondor's bid, cuda_requirement, ...,
@@ -80,14 +81,6 @@ def walltime(request_time: str | int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def _positive_int(value: Any, key: str, allow_zero: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise ValueError(f"cluster_requirements.{key} must be an integer, got {value!r}")
-    if int(value) < (0 if allow_zero else 1):
-        raise ValueError(f"cluster_requirements.{key} must be >= {int(not allow_zero)}")
-    return int(value)
-
-
 def _host_names(value: Any, key: str) -> list[str]:
     hosts = [value] if isinstance(value, str) else list(value or [])
     for host in hosts:
@@ -96,26 +89,13 @@ def _host_names(value: Any, key: str) -> list[str]:
     return hosts
 
 
-def _extra_options(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return shlex.split(value)
-    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise ValueError(
-        "cluster_requirements.extra_submission_options must be a list of qsub arguments "
-        f"(strings) on PBS, got {value!r}"
-    )
-
-
 def select_statement(cluster_requirements: Mapping[str, Any]) -> str:
     """``1:ncpus=N:mem=Mmb[:ngpus=G][:host=H]``: one chunk holding the whole job."""
     req = cluster_requirements
-    parts = ["1", f"ncpus={_positive_int(req.get('request_cpus', 1) or 1, 'request_cpus')}"]
+    parts = ["1", f"ncpus={positive_int(req.get('request_cpus', 1) or 1, 'request_cpus')}"]
     if req.get("memory_in_mb"):
-        parts.append(f"mem={_positive_int(req['memory_in_mb'], 'memory_in_mb')}mb")
-    gpus = _positive_int(req.get("request_gpus") or 0, "request_gpus", allow_zero=True)
+        parts.append(f"mem={positive_int(req['memory_in_mb'], 'memory_in_mb')}mb")
+    gpus = positive_int(req.get("request_gpus") or 0, "request_gpus", allow_zero=True)
     if gpus:
         parts.append(f"ngpus={gpus}")
     hosts = _host_names(req.get("hostname_list"), "hostname_list")
@@ -195,7 +175,9 @@ def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, An
         if not req.get("queue"):
             res[QUEUE_FROM_PARTITION_RESOURCE] = 1
     try:
-        plain, replacing = split_user_options(_extra_options(req.get("extra_submission_options")))
+        plain, replacing = split_user_options(
+            extra_submission_args(req.get("extra_submission_options"), "qsub", " on PBS")
+        )
     except ValueError as error:
         key = "cluster_requirements.extra_submission_options"
         raise ValueError(str(error) if key in str(error) else f"{key}: {error}") from error
@@ -244,13 +226,4 @@ def arm_timeout_signal(
     if request_time is None:
         return None
     end = started + parse_slurm_time(request_time)
-    delay = max(0.0, end - seconds_to_timeout - time.time())
-
-    def _send() -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-
-    timer = threading.Timer(delay, _send)
-    timer.daemon = True
-    timer.start()
-    return timer
+    return signal_before_end(pid, end, seconds_to_timeout, sig)

@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cluster_utils.backends import submit_options
+from cluster_utils.backends.submit_options import Replaced
+
 #: qsub's options that take a value (attached or as the next argument)
 _WITH_VALUE = frozenset("aACcefhJjklMmNoPpqrSuvW")
 #: qsub's flags
@@ -128,50 +131,17 @@ def _split_resources(value: str) -> list[str]:
 
 
 def split_user_options(args: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The user's arguments as (plain, replacing); ValueError for what qsub cannot take from
-    them here (``FIXED``) or does not know."""
-    plain: list[str] = []
-    replacing: list[str] = []
-    for option in parse_options(args, strict=True):
-        if option.group in FIXED:
-            raise ValueError(
-                f"cluster_requirements.extra_submission_options: {' '.join(option.args)!r} "
-                f"would replace {FIXED[option.group]}, which cluster_utils' PBS executor sets "
-                "itself and needs unchanged"
-            )
-        (replacing if option.group in MANAGED else plain).extend(option.args)
-    return plain, replacing
-
-
-@dataclass(frozen=True)
-class Replaced:
-    """One of our options left out for one of the user's."""
-
-    group: str
-    ours: str
-    theirs: str
-
-    @property
-    def source(self) -> str:
-        return MANAGED.get(self.group, "the executor")
+    """The user's arguments as (plain, replacing): *replacing* ones set something the submission
+    may set too (``MANAGED``); ValueError for options it cannot take (``FIXED``) or that qsub
+    does not know."""
+    return submit_options.split_user_options(
+        parse_options(args, strict=True), MANAGED, FIXED, "cluster_utils' PBS executor"
+    )
 
 
 def merge_options(
     command: Sequence[str], user_args: Sequence[str]
 ) -> tuple[list[str], list[Replaced]]:
-    """``command`` (``qsub`` and its options, no script) with the user's options appended and
+    """``command`` (qsub and its options) with the user's options appended and
     every option of ours in the same group as one of theirs left out; also what was left out."""
-    theirs: dict[str, Option] = {}
-    for option in parse_options(user_args):
-        if option.group is not None:
-            theirs.setdefault(option.group, option)
-    program, rest = list(command[:1]), parse_options(command[1:])
-    kept: list[str] = []
-    replaced: list[Replaced] = []
-    for option in rest:
-        if option.group in theirs:
-            user = theirs[option.group]
-            replaced.append(Replaced(option.group, " ".join(option.args), " ".join(user.args)))
-            continue
-        kept.extend(option.args)
-    return [*program, *kept, *user_args], replaced
+    return submit_options.merge_options(command, user_args, parse_options, MANAGED)

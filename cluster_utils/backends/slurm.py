@@ -28,14 +28,17 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
+
+from cluster_utils.backends.requirement_values import positive_int
 
 # merge_options: for the executor, which reaches this module through get_backend("slurm")
 from cluster_utils.backends.slurm_options import merge_options as merge_options
 from cluster_utils.backends.slurm_options import split_user_options
+from cluster_utils.backends.submit_options import extra_submission_args
+from cluster_utils.backends.timeout_signal import signal_before_end
 from cluster_utils.base.constants import RETURN_CODE_FOR_RESUME
 
 #: cluster_requirements keys this backend uses; the rest (HTCondor's bid, cuda_requirement,
@@ -109,19 +112,6 @@ def runtime_minutes(request_time: str | int) -> int:
     return max(1, math.ceil(parse_slurm_time(request_time) / 60))
 
 
-def _extra_options(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return shlex.split(value)
-    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise ValueError(
-        "cluster_requirements.extra_submission_options must be a list of sbatch arguments "
-        f"(strings), got {value!r}"
-    )
-
-
 def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, Any]:
     """Resources for a Snakemake rule run by the Slurm executor plugin (2.x).
 
@@ -155,13 +145,13 @@ def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, An
     if req.get("partition"):
         res["slurm_partition"] = str(req["partition"])
     if req.get("request_cpus") is not None:
-        res["cpus_per_task"] = _positive_int(req["request_cpus"], "request_cpus")
+        res["cpus_per_task"] = positive_int(req["request_cpus"], "request_cpus")
     if req.get("request_gpus"):
-        gpus = _positive_int(req["request_gpus"], "request_gpus", allow_zero=True)
+        gpus = positive_int(req["request_gpus"], "request_gpus", allow_zero=True)
         if gpus:
             res["gpu"] = gpus
     if req.get("memory_in_mb") is not None:
-        res["mem_mb"] = _positive_int(req["memory_in_mb"], "memory_in_mb")
+        res["mem_mb"] = positive_int(req["memory_in_mb"], "memory_in_mb")
     if req.get("request_time") is not None:
         res["runtime"] = runtime_minutes(req["request_time"])
     for key, resource in _PLUGIN_RESOURCES.items():
@@ -174,7 +164,9 @@ def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, An
         hosts = [hosts]
     if hosts:
         extra.append("--exclude=" + ",".join(str(h) for h in hosts))
-    plain, replacing = split_user_options(_extra_options(req.get("extra_submission_options")))
+    plain, replacing = split_user_options(
+        extra_submission_args(req.get("extra_submission_options"), "sbatch", "")
+    )
     extra.extend(plain)
     if replacing:
         res[REPLACING_OPTIONS_RESOURCE] = shlex.join(replacing)
@@ -185,15 +177,7 @@ def snakemake_resources(cluster_requirements: Mapping[str, Any]) -> dict[str, An
 def snakemake_threads(cluster_requirements: Mapping[str, Any]) -> int:
     """The rule's ``threads`` for these requirements (request_cpus, default 1)."""
     cpus = cluster_requirements.get("request_cpus")
-    return 1 if cpus is None else _positive_int(cpus, "request_cpus")
-
-
-def _positive_int(value: Any, key: str, allow_zero: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise ValueError(f"cluster_requirements.{key} must be an integer, got {value!r}")
-    if int(value) < (0 if allow_zero else 1):
-        raise ValueError(f"cluster_requirements.{key} must be >= {int(not allow_zero)}")
-    return int(value)
+    return 1 if cpus is None else positive_int(cpus, "request_cpus")
 
 
 # ----------------------------------------------------------------------------- job side
@@ -346,13 +330,4 @@ def arm_timeout_signal(
     end = job_end_time()
     if end is None:
         return None
-    delay = max(0.0, end - seconds_to_timeout - time.time())
-
-    def _send() -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-
-    timer = threading.Timer(delay, _send)
-    timer.daemon = True
-    timer.start()
-    return timer
+    return signal_before_end(pid, end, seconds_to_timeout, sig)

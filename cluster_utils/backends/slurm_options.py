@@ -18,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cluster_utils.backends import submit_options
+from cluster_utils.backends.submit_options import Replaced
+
 #: short option -> long name (sbatch's own table)
 _SHORT_NAMES = {
     "A": "account",
@@ -252,49 +255,15 @@ def _read(arg: str) -> tuple[str | None, str | None, bool]:
 
 def split_user_options(args: Sequence[str]) -> tuple[list[str], list[str]]:
     """The user's arguments as (plain, replacing): *replacing* ones set something the submission
-    may set too (see ``MANAGED``); raises ValueError for options it cannot take (``FIXED``)."""
-    plain: list[str] = []
-    replacing: list[str] = []
-    for option in parse_options(args):
-        if option.group in FIXED:
-            raise ValueError(
-                f"cluster_requirements.extra_submission_options: {' '.join(option.args)!r} "
-                f"would replace {FIXED[option.group]}, which cluster_utils' Slurm executor "
-                "sets itself and needs unchanged"
-            )
-        (replacing if option.group in MANAGED else plain).extend(option.args)
-    return plain, replacing
-
-
-@dataclass(frozen=True)
-class Replaced:
-    """One of our options left out for one of the user's."""
-
-    group: str
-    ours: str
-    theirs: str
-
-    @property
-    def source(self) -> str:
-        return MANAGED.get(self.group, "the executor")
+    may set too (``MANAGED``); ValueError for options it cannot take (``FIXED``)."""
+    return submit_options.split_user_options(
+        parse_options(args), MANAGED, FIXED, "cluster_utils' Slurm executor"
+    )
 
 
 def merge_options(
     command: Sequence[str], user_args: Sequence[str]
 ) -> tuple[list[str], list[Replaced]]:
-    """``command`` (``sbatch`` and its options) with the user's options appended and every
-    option of ours in the same group as one of theirs left out; also what was left out."""
-    theirs: dict[str, Option] = {}
-    for option in parse_options(user_args):
-        if option.group is not None:
-            theirs.setdefault(option.group, option)
-    program, rest = list(command[:1]), parse_options(command[1:])
-    kept: list[str] = []
-    replaced: list[Replaced] = []
-    for option in rest:
-        if option.group in theirs:
-            user = theirs[option.group]
-            replaced.append(Replaced(option.group, " ".join(option.args), " ".join(user.args)))
-            continue
-        kept.extend(option.args)
-    return [*program, *kept, *user_args], replaced
+    """``command`` (sbatch and its options) with the user's options appended and
+    every option of ours in the same group as one of theirs left out; also what was left out."""
+    return submit_options.merge_options(command, user_args, parse_options, MANAGED)

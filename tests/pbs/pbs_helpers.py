@@ -1,5 +1,6 @@
 """Helpers of the real-cluster PBS tests: run grids through profiles/pbs inside the cluster's
-network namespace (scripts/pbs-localhost.sh run) and read qstat."""
+network namespace (scripts/pbs-localhost.sh run) and read qstat; what the Slurm tests use too is in
+``tests.cluster_helpers``."""
 
 from __future__ import annotations
 
@@ -7,69 +8,25 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import REPO_ROOT, write_config
+from tests.cluster_helpers import ClusterGridRun, fast_polling, lifecycle_script
+from tests.cluster_helpers import write_grid as write_grid  # the cluster tests import it from here
+from tests.helpers import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "scripts" / "pbs-localhost.sh"
 #: every PBS client command runs where the cluster is: inside its network namespace
 IN_CLUSTER = ["bash", str(SCRIPT), "run"]
 
 #: short polling for tests (the profile's values suit real clusters)
-FAST_POLLING = [
-    "--cluster-utils-pbs-init-seconds-before-status-checks",
-    "1",
-    "--cluster-utils-pbs-max-seconds-between-status-checks",
-    "2",
-    "--seconds-between-status-checks",
-    "1",
-    "--cluster-utils-pbs-batch-seconds",
-    "0.3",
-    "--latency-wait",
-    "5",
-]
+FAST_POLLING = fast_polling("cluster-utils-pbs", "2", "0.3")
 
-#: records the PBS job it ran in; modes: ok*, fail, resume (exit_for_resume twice), timeout
-#: (runs past request_time); fail and timeout behave once the file `fixed` exists
-LIFECYCLE_SCRIPT = """
-import json, os, sys, time
-from pathlib import Path
-from cluster_utils import initialize_job, finalize_job, exit_for_resume
-
-params = initialize_job()
-here = Path(__file__).resolve().parent
-fixed = (here / "fixed").exists()
-runs = here / "runs"
-runs.mkdir(exist_ok=True)
-with open(runs / str(params.mode), "a") as f:
-    f.write(json.dumps({"job": os.environ.get("PBS_JOBID"), "t": time.time()}) + "\\n")
-if params.mode == "fail" and not fixed:
-    print("something went wrong in the job", file=sys.stderr)
-    sys.exit(1)
-if params.mode == "timeout" and not fixed:
-    print("working longer than request_time allows", file=sys.stderr, flush=True)
-    time.sleep(600)
-if params.mode == "resume":
-    counter = Path(params.working_dir) / "resumes"
-    done = int(counter.read_text()) if counter.exists() else 0
-    if done < 2:
-        counter.write_text(str(done + 1))
-        exit_for_resume()
-if params.mode.startswith("slow"):
-    time.sleep(float(params.mode[4:] or 10))
-finalize_job({"y": 1, "pbs_job": os.environ.get("PBS_JOBID", "")}, params)
-"""
-
-
-def write_grid(
-    workdir: Path, name: str, script: str, hyperparam_list: list[dict[str, Any]], **settings: Any
-) -> Path:
-    requirements = {"request_cpus": 1, "memory_in_mb": 200, "request_time": "5"}
-    requirements.update(settings.pop("cluster_requirements", {}))
-    config = {"cluster_requirements": requirements, "hyperparam_list": hyperparam_list, **settings}
-    return write_config(workdir / f"{name}.yaml", name, script=script, **config)
+#: records the PBS job it ran in (tests.cluster_helpers.lifecycle_script)
+LIFECYCLE_SCRIPT = lifecycle_script(
+    '{"job": os.environ.get("PBS_JOBID"), "t": time.time()}',
+    'finalize_job({"y": 1, "pbs_job": os.environ.get("PBS_JOBID", "")}, params)',
+)
 
 
 def in_cluster(argv: list[str]) -> list[str]:
@@ -113,29 +70,8 @@ def experiment_dir(workdir: Path, output: str) -> Path:
     return found[0]
 
 
-@dataclass
-class GridRun:
-    experiment: Path
-    returncode: int
-    output: str
-
-    @property
-    def snakemake_log(self) -> str:
-        return (self.experiment / ".cluster_utils" / "snakemake.log").read_text(errors="replace")
-
-    def arrays(self) -> list[dict[str, Any]]:
-        path = self.experiment / ".cluster_utils" / "pbs_arrays.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines()]
-
-    def state(self, job_id: int | str) -> dict[str, Any]:
-        return json.loads((self.experiment / "jobs" / str(job_id) / "state.json").read_text())
-
-    def job_ids_by(self, key: str) -> dict[Any, int]:
-        """Parameter value -> job id, from each job's params.json."""
-        ids = {}
-        for params in (self.experiment / "jobs").glob("*/params.json"):
-            ids[json.loads(params.read_text())[key]] = int(params.parent.name)
-        return ids
+class GridRun(ClusterGridRun):
+    arrays_file = "pbs_arrays.jsonl"
 
 
 def executor_counts(log: str) -> tuple[int, int, int, int]:

@@ -35,10 +35,10 @@ def test_latest_subjob_of_each_job_from_the_arrays_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "still_in_pbs"),
+    ("state", "still_in_scheduler"),
     [("Q", True), ("R", True), ("H", True), ("E", True), ("F", False), ("X", False)],
 )
-def test_what_an_earlier_subjob_means(state: str, still_in_pbs: bool) -> None:
+def test_what_an_earlier_subjob_means(state: str, still_in_scheduler: bool) -> None:
     task = _adopt.EarlierTask("0", "10[0].srv", OLD, _status.JobStatus("10[0].srv", state))
-    assert task.still_in_pbs is still_in_pbs
-    assert not _adopt.EarlierTask("0", "10[0].srv", OLD).still_in_pbs  # unknown to qstat
+    assert task.still_in_scheduler is still_in_scheduler
+    assert not _adopt.EarlierTask("0", "10[0].srv", OLD).still_in_scheduler  # unknown to qstat

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.cluster_helpers import child_pids, start_driver, wait_for
 from tests.pbs.pbs_helpers import (
     GridRun,
     cli_command,
@@ -50,17 +50,12 @@ finalize_job({"y": 10 * params.x}, params)
 
 
 def _wait_for(condition, seconds: float, what: str, run: GridRun, driver_log: Path) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            log = run.experiment / ".cluster_utils" / "snakemake.log"
-            qstat = subprocess.run(in_cluster(["qstat", "-t"]), capture_output=True, text=True)
-            pytest.fail(
-                f"timed out after {seconds} s waiting for {what}; qstat:\n{qstat.stdout}"
-                f"driver:\n{driver_log.read_text()[-2000:]}\n"
-                + (f"Snakemake:\n{log.read_text()[-3000:]}" if log.exists() else "")
-            )
-        time.sleep(0.5)
+    wait_for(condition, seconds, what, run, driver_log, _qstat_view)
+
+
+def _qstat_view() -> str:
+    qstat = subprocess.run(in_cluster(["qstat", "-t"]), capture_output=True, text=True)
+    return f"qstat:\n{qstat.stdout}"
 
 
 def _log_text(run: GridRun) -> str:
@@ -70,26 +65,10 @@ def _log_text(run: GridRun) -> str:
         return ""
 
 
-def _done(run: GridRun) -> set[str]:
-    return {p.parent.name for p in (run.experiment / "jobs").glob("*/done")}
-
-
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
 def _active(array_id: str) -> list[str]:
     """The array and subjobs of ``array_id`` that are not finished."""
     jobs = qstat_jobs(array_id)
     return [job for job, fields in jobs.items() if fields.get("job_state") not in ("F", "X")]
-
-
-def _start_driver(config: Path, workdir: Path, log: Path) -> subprocess.Popen:
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            cli_command(config), cwd=workdir, stdin=subprocess.DEVNULL, stdout=out, stderr=out
-        )
 
 
 def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_pbs(tmp_path: Path) -> None:
@@ -97,15 +76,15 @@ def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_pbs(tmp_path: P
     config = write_grid(tmp_path, "kill9", "job.py", [{"param": "x", "values": [*range(N_JOBS)]}])
     run = GridRun(tmp_path / "results" / "kill9", 0, "")
     driver_log = tmp_path / "driver.log"
-    driver = _start_driver(config, tmp_path, driver_log)
+    driver = start_driver(cli_command(config), tmp_path, driver_log)
 
     def wait_for(condition, seconds: float, what: str) -> None:
         _wait_for(condition, seconds, what, run, driver_log)
 
     try:
         arrays_file = run.experiment / ".cluster_utils" / "pbs_arrays.jsonl"
-        wait_for(lambda: arrays_file.exists() and len(_done(run)) >= 1, 120, "a finished job")
-        snakemake_pids = _children(driver.pid)
+        wait_for(lambda: arrays_file.exists() and len(run.done_jobs()) >= 1, 120, "a finished job")
+        snakemake_pids = child_pids(driver.pid)
     finally:
         driver.send_signal(signal.SIGKILL)
         driver.wait(timeout=30)
@@ -116,15 +95,15 @@ def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_pbs(tmp_path: P
     # Snakemake notices that its driver is gone and ends, leaving the PBS jobs alone
     wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in snakemake_pids), 60, "exit")
     assert "the process that started this run is gone" in run.snakemake_log
-    done_at_kill = _done(run)
+    done_at_kill = run.done_jobs()
     assert _active(array_id), "the killed run's PBS jobs were deleted"
     # one more job finishes while no driver watches; others are still queued or running
-    wait_for(lambda: len(_done(run)) > len(done_at_kill), 60, "a job finishing unwatched")
+    wait_for(lambda: len(run.done_jobs()) > len(done_at_kill), 60, "a job finishing unwatched")
     assert _active(array_id), "every job ended before the rerun: nothing left to adopt"
 
     # the same command again; the last job is let go once the rerun has adopted it
     rerun_log = tmp_path / "rerun.log"
-    rerun = _start_driver(config, tmp_path, rerun_log)
+    rerun = start_driver(cli_command(config), tmp_path, rerun_log)
     try:
         _wait_for(
             lambda: "jobs adopted from earlier runs, still in PBS" in _log_text(run),
@@ -175,7 +154,7 @@ def test_ctrl_c_deletes_the_runs_jobs_of_every_array(tmp_path: Path) -> None:
     driver_log = tmp_path / "driver.log"
     _set_max_array_size(2)
     try:
-        driver = _start_driver(config, tmp_path, driver_log)
+        driver = start_driver(cli_command(config), tmp_path, driver_log)
         try:
             runs = tmp_path / "runs"
             _wait_for(

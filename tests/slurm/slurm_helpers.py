@@ -1,74 +1,31 @@
-"""Helpers of the real-cluster tests: run grids through profiles/slurm and read sacct."""
+"""Helpers of the real-cluster tests: run grids through profiles/slurm and read sacct; what the PBS
+tests use too is in ``tests.cluster_helpers``."""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from tests.helpers import write_config
+from tests.cluster_helpers import ClusterGridRun, fast_polling, lifecycle_script
+from tests.cluster_helpers import write_grid as write_grid  # the cluster tests import it from here
 
 #: short polling for tests (the profile's values suit real clusters)
-FAST_POLLING = [
-    "--cluster-utils-slurm-init-seconds-before-status-checks",
-    "1",
-    "--cluster-utils-slurm-max-seconds-between-status-checks",
-    "3",
-    "--seconds-between-status-checks",
-    "1",
-    "--cluster-utils-slurm-batch-seconds",
-    "0.5",
-    "--latency-wait",
-    "5",
-]
+FAST_POLLING = fast_polling("cluster-utils-slurm", "3", "0.5")
 
-#: records the Slurm task it ran in; modes: ok*, fail, resume (exit_for_resume twice),
-#: timeout (runs past request_time); fail and timeout behave once the file `fixed` exists
-LIFECYCLE_SCRIPT = """
-import json, os, sys, time
-from pathlib import Path
-from cluster_utils import initialize_job, finalize_job, exit_for_resume
-
-params = initialize_job()
-here = Path(__file__).resolve().parent
-fixed = (here / "fixed").exists()
-task = f"{os.environ.get('SLURM_ARRAY_JOB_ID')}_{os.environ.get('SLURM_ARRAY_TASK_ID')}"
-runs = here / "runs"
-runs.mkdir(exist_ok=True)
-with open(runs / str(params.mode), "a") as f:
-    record = {"task": task, "job": os.environ.get("SLURM_JOB_ID"), "t": time.time()}
-    f.write(json.dumps(record) + "\\n")
-if params.mode == "fail" and not fixed:
-    print("something went wrong in the job", file=sys.stderr)
-    sys.exit(1)
-if params.mode == "timeout" and not fixed:
-    print("working longer than request_time allows", file=sys.stderr, flush=True)
-    time.sleep(600)
-if params.mode == "resume":
-    counter = Path(params.working_dir) / "resumes"
-    done = int(counter.read_text()) if counter.exists() else 0
-    if done < 2:
-        counter.write_text(str(done + 1))
-        exit_for_resume()
+#: records the Slurm task it ran in (tests.cluster_helpers.lifecycle_script)
+LIFECYCLE_SCRIPT = lifecycle_script(
+    """{
+        "task": f"{os.environ.get('SLURM_ARRAY_JOB_ID')}_{os.environ.get('SLURM_ARRAY_TASK_ID')}",
+        "job": os.environ.get("SLURM_JOB_ID"),
+        "t": time.time(),
+    }""",
+    """\
 array, index = int(os.environ["SLURM_ARRAY_JOB_ID"]), int(os.environ["SLURM_ARRAY_TASK_ID"])
-finalize_job({"y": 1, "array": array, "task": index}, params)
-"""
-
-
-def write_grid(
-    workdir: Path, name: str, script: str, hyperparam_list: list[dict[str, Any]], **settings: Any
-) -> Path:
-    config = {
-        "cluster_requirements": {"request_cpus": 1, "memory_in_mb": 200, "request_time": "5"},
-        "hyperparam_list": hyperparam_list,
-        **settings,
-    }
-    return write_config(workdir / f"{name}.yaml", name, script=script, **config)
+finalize_job({"y": 1, "array": array, "task": index}, params)""",
+)
 
 
 def cli_command(config: Path, *snakemake_args: str) -> list[str]:
@@ -86,29 +43,8 @@ def cli_command(config: Path, *snakemake_args: str) -> list[str]:
     ]
 
 
-@dataclass
-class GridRun:
-    experiment: Path
-    returncode: int
-    output: str
-
-    @property
-    def snakemake_log(self) -> str:
-        return (self.experiment / ".cluster_utils" / "snakemake.log").read_text(errors="replace")
-
-    def arrays(self) -> list[dict[str, Any]]:
-        path = self.experiment / ".cluster_utils" / "slurm_arrays.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines()]
-
-    def state(self, job_id: int | str) -> dict[str, Any]:
-        return json.loads((self.experiment / "jobs" / str(job_id) / "state.json").read_text())
-
-    def job_ids_by(self, key: str) -> dict[Any, int]:
-        """Parameter value -> job id, from each job's params.json."""
-        ids = {}
-        for params in (self.experiment / "jobs").glob("*/params.json"):
-            ids[json.loads(params.read_text())[key]] = int(params.parent.name)
-        return ids
+class GridRun(ClusterGridRun):
+    arrays_file = "slurm_arrays.jsonl"
 
     def tasks_of(self, job_id: int) -> list[str]:
         """The Slurm array tasks (``<array>_<index>``) a job was submitted as, oldest first."""

@@ -47,7 +47,7 @@ def test_latest_task_of_each_job_from_the_arrays_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "still_in_slurm"),
+    ("state", "still_in_scheduler"),
     [
         ("PENDING", True),
         ("RUNNING", True),
@@ -57,10 +57,10 @@ def test_latest_task_of_each_job_from_the_arrays_file(tmp_path: Path) -> None:
         ("CANCELLED", False),
     ],
 )
-def test_what_an_earlier_task_means(state: str, still_in_slurm: bool) -> None:
+def test_what_an_earlier_task_means(state: str, still_in_scheduler: bool) -> None:
     task = _adopt.EarlierTask("0", "10_0", OLD, _status.JobStatus("10_0", state))
-    assert task.still_in_slurm is still_in_slurm
-    assert not _adopt.EarlierTask("0", "10_0", OLD).still_in_slurm  # unknown to sacct
+    assert task.still_in_scheduler is still_in_scheduler
+    assert not _adopt.EarlierTask("0", "10_0", OLD).still_in_scheduler  # unknown to sacct
 
 
 def _runner_job(experiment: Path, job_id: int) -> SimpleNamespace:
@@ -90,6 +90,9 @@ def _fake(tmp_path: Path, experiment: Path) -> Any:
         _outage=SchedulerOutage("Slurm controller", print),
     )
     fake.reported = reported
+    fake._latest_earlier_tasks = lambda exp: executor_module.Executor._latest_earlier_tasks(
+        fake, exp
+    )
     return fake
 
 

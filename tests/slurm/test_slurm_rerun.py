@@ -8,13 +8,13 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.cluster_helpers import child_pids, start_driver, wait_for
 from tests.slurm.slurm_helpers import GridRun, cli_command, executor_counts, sacct, write_grid
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow, pytest.mark.usefixtures("slurm_cluster")]
@@ -39,21 +39,11 @@ finalize_job({"y": 10 * params.x}, params)
 
 
 def _wait_for(condition, seconds: float, what: str, run: GridRun, driver_log: Path) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            log = run.experiment / ".cluster_utils" / "snakemake.log"
-            pytest.fail(
-                f"timed out after {seconds} s waiting for {what}; squeue:\n"
-                + subprocess.run(["squeue"], capture_output=True, text=True).stdout
-                + f"driver:\n{driver_log.read_text()[-2000:]}\n"
-                + (f"Snakemake:\n{log.read_text()[-3000:]}" if log.exists() else "")
-            )
-        time.sleep(0.5)
+    wait_for(condition, seconds, what, run, driver_log, _squeue_view)
 
 
-def _done(run: GridRun) -> set[str]:
-    return {p.parent.name for p in (run.experiment / "jobs").glob("*/done")}
+def _squeue_view() -> str:
+    return "squeue:\n" + subprocess.run(["squeue"], capture_output=True, text=True).stdout
 
 
 def _queued(run_name: str) -> list[str]:
@@ -66,34 +56,21 @@ def _queued(run_name: str) -> list[str]:
     return out.split("\n")[:-1]
 
 
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
 def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_slurm(tmp_path: Path) -> None:
     (tmp_path / "job.py").write_text(SCRIPT)
     config = write_grid(tmp_path, "kill9", "job.py", [{"param": "x", "values": [*range(N_JOBS)]}])
     env = {**os.environ, "CLUSTER_UTILS_LOG_LEVEL": "warning"}
     run = GridRun(tmp_path / "results" / "kill9", 0, "")
     driver_log = tmp_path / "driver.log"
-    with open(driver_log, "wb") as log:
-        driver = subprocess.Popen(
-            cli_command(config),
-            cwd=tmp_path,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-        )
+    driver = start_driver(cli_command(config), tmp_path, driver_log, env)
 
     def wait_for(condition, seconds: float, what: str) -> None:
         _wait_for(condition, seconds, what, run, driver_log)
 
     try:
         arrays_file = run.experiment / ".cluster_utils" / "slurm_arrays.jsonl"
-        wait_for(lambda: arrays_file.exists() and len(_done(run)) >= 2, 120, "2 finished jobs")
-        snakemake_pids = _children(driver.pid)
+        wait_for(lambda: arrays_file.exists() and len(run.done_jobs()) >= 2, 120, "2 finished jobs")
+        snakemake_pids = child_pids(driver.pid)
     finally:
         driver.send_signal(signal.SIGKILL)
         driver.wait(timeout=30)
@@ -103,10 +80,10 @@ def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_slurm(tmp_path:
     # Snakemake notices that its driver is gone and ends, leaving the Slurm jobs alone
     wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in snakemake_pids), 60, "exit")
     assert "the process that started this run is gone" in run.snakemake_log
-    done_at_kill = _done(run)
+    done_at_kill = run.done_jobs()
     assert _queued(name), "the killed run's Slurm jobs were cancelled"
     # one more job finishes while no driver watches; others are still queued or running
-    wait_for(lambda: len(_done(run)) > len(done_at_kill), 60, "a job finishing unwatched")
+    wait_for(lambda: len(run.done_jobs()) > len(done_at_kill), 60, "a job finishing unwatched")
     left_in_slurm = _queued(name)
     assert left_in_slurm, "every job ended before the rerun: nothing left to adopt"
 
