@@ -143,6 +143,18 @@ settings() {
   fi
 }
 
+# A server that was killed (not stopped with qterm) counts job ids again from below the ids of
+# the finished jobs its history still holds, and qsub then fails with "Job with requested ID
+# already exists". So a cold start forgets the finished jobs (queued and running ones stay).
+forget_finished_jobs() {
+  local ids
+  ids=$(q qselect -x -s F 2>/dev/null | tr '\n' ' ')
+  if [ -n "${ids// /}" ]; then
+    # shellcheck disable=SC2086
+    q qdel -x -W force $ids >/dev/null 2>&1 || true
+  fi
+}
+
 start() {
   [ "$(id -u)" = 0 ] || die "must run as root"
   build
@@ -165,6 +177,7 @@ start() {
   server_answers || die "pbs_server not answering (see $PBS_HOME_DIR/server_logs)"
   configure # the mom's config (its directory exists now)
   settings
+  forget_finished_jobs
   for _ in $(seq 60); do node_free && break; sleep 1; done
   node_free || die "the node $HOST is not free (pbsnodes -a; $PBS_HOME_DIR/mom_logs)"
   log "ready in $((SECONDS - t0)) s: $(q pbsnodes -a | grep -E 'resources_available.ncpus' | tr -s ' ')"
