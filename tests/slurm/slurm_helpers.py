@@ -79,10 +79,14 @@ UNSETTLED_STATES = {"PENDING", "RUNNING", "COMPLETING", "CONFIGURING"}
 
 
 def sacct(
-    *args: str, fields: str = "JobID,JobName%60,State,ExitCode", settle_seconds: float = 30
+    *args: str,
+    fields: str = "JobID,JobName%60,State,ExitCode",
+    settle_seconds: float = 30,
+    expect: int = 1,
 ) -> list[dict[str, str]]:
-    """sacct's records, once they are there and settled: a run ends as soon as its runners have
-    recorded their outcomes, which can be before slurmdbd has the jobs' final records."""
+    """sacct's records, once at least ``expect`` are there and all have settled: a run ends as
+    soon as its runners have recorded their outcomes, which can be before slurmdbd has the jobs'
+    final records."""
     names = [f.split("%")[0] for f in fields.split(",")]
     since = [] if "--starttime" in args else ["--starttime", "now-3hours"]
     deadline = time.monotonic() + settle_seconds
@@ -96,7 +100,7 @@ def sacct(
         records = [
             dict(zip(names, line.split("|"), strict=False)) for line in out.splitlines() if line
         ]
-        settled = records and all(
+        settled = len(records) >= expect and all(
             (r.get("State") or "?").split()[0] not in UNSETTLED_STATES for r in records
         )
         if settled or time.monotonic() > deadline:

@@ -77,7 +77,7 @@ def test_other_rules_keep_the_plugins_own_submission(tmp_path: Path) -> None:
     assert proc.returncode != 0  # "bad" failed; keep-going ran the others
     assert (tmp_path / "out" / "a.txt").read_text() == "a\n"
     assert (tmp_path / "out" / "b.txt").read_text() == "b\n"
-    records = {r["JobID"]: r for r in sacct("--name", run_uuid(proc.stderr))}
+    records = {r["JobID"]: r for r in sacct("--name", run_uuid(proc.stderr), expect=3)}
     # one plain Slurm job per Snakemake job, no arrays, none through the direct path
     assert len(records) == 3 and not any("_" in job_id for job_id in records)
     assert sorted(r["State"] for r in records.values()) == ["COMPLETED", "COMPLETED", "FAILED"]

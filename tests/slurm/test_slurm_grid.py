@@ -101,7 +101,9 @@ def test_snakemake_profile_from_a_checkout_with_a_submit_cap(tmp_path: Path) -> 
     assert all(len(a["tasks"]) <= 5 for a in arrays)
     assert queries == cycles  # one sacct per status cycle
     uuid = run_uuid(proc.stderr)
-    records = sacct("--name", uuid, "--starttime", "now-1hour", fields="JobID,State,Submit,End")
+    records = sacct(
+        "--name", uuid, "--starttime", "now-1hour", fields="JobID,State,Submit,End", expect=8
+    )
     assert len(records) == 8 and {r["State"] for r in records} == {"COMPLETED"}
     # never more than 5 of the run's tasks queued or running: when an array was submitted,
     # the earlier tasks still unfinished and the new ones fit under the cap

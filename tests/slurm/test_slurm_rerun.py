@@ -104,7 +104,9 @@ def test_kill_9_of_the_driver_then_rerun_adopts_the_jobs_left_in_slurm(tmp_path:
     assert "jobs adopted from earlier runs, still in Slurm" in log
     assert "already finished (its state.json says so); not submitted again" in log
     # each job ran in the task the first run submitted it as; all of them completed
-    records = {r["JobID"]: r["State"] for r in sacct("--name", name, fields="JobID,State")}
+    expected = len(first_array["tasks"])
+    records = sacct("--name", name, fields="JobID,State", expect=expected)
+    records = {r["JobID"]: r["State"] for r in records}
     array_id = first_array["array_job_id"]
     for index, job in enumerate(first_array["tasks"]):
         task = f"{array_id}_{index}"
