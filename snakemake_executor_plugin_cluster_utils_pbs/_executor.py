@@ -21,7 +21,7 @@ from snakemake_interface_executor_plugins.settings import CommonSettings
 from cluster_utils.base.constants import RETURN_CODE_FOR_RESUME
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
-from cluster_utils.runner.scheduler_failures import record_scheduler_failure
+from cluster_utils.runner.scheduler_failures import scheduler_failure_message
 from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
@@ -261,15 +261,8 @@ class Executor(ArraySubmission, RemoteExecutor):
         job_id = _arrays.job_id_of(argv) if argv else None
         if job_id is None:
             return f"PBS job '{job_info.external_jobid}' failed: {pbs_reason}. "
-        reason, tail = record_scheduler_failure(
-            Path(_arrays.experiment_of(argv)), job_id, pbs_reason
-        )
-        shown = "\n".join(f"        {line}" for line in tail.splitlines()[-10:])
-        return (
-            f"cluster_utils job {job_id} failed: {reason}\n"
-            f"    PBS: {pbs_reason}\n"
-            f"    last lines of its stderr ({Path(argv[3]) / 'jobs' / str(job_id)}/stderr.log):\n"
-            f"{shown or '        (empty)'}\n"
+        return scheduler_failure_message(
+            Path(_arrays.experiment_of(argv)), job_id, "PBS", pbs_reason
         )
 
     # --- end of run ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from snakemake_executor_plugin_slurm import common_settings as _slurm_common_set
 from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
-from cluster_utils.runner.scheduler_failures import record_scheduler_failure
+from cluster_utils.runner.scheduler_failures import scheduler_failure_message
 from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
@@ -249,15 +249,8 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         job_id = _arrays.job_id_of(argv) if argv else None
         if job_id is None:
             return f"SLURM-job '{job_info.external_jobid}' failed: {slurm_reason}. "
-        reason, tail = record_scheduler_failure(
-            Path(_arrays.experiment_of(argv)), job_id, slurm_reason
-        )
-        shown = "\n".join(f"        {line}" for line in tail.splitlines()[-10:])
-        return (
-            f"cluster_utils job {job_id} failed: {reason}\n"
-            f"    Slurm: {slurm_reason}\n"
-            f"    last lines of its stderr ({Path(argv[3]) / 'jobs' / str(job_id)}/stderr.log):\n"
-            f"{shown or '        (empty)'}\n"
+        return scheduler_failure_message(
+            Path(_arrays.experiment_of(argv)), job_id, "Slurm", slurm_reason
         )
 
     # --- end of run ---------------------------------------------------------------------------

@@ -41,3 +41,18 @@ def record_scheduler_failure(
     except (OSError, ValueError, TypeError) as exc:
         return f"{scheduler_reason} (could not record it: {exc})", tail
     return scheduler_reason, tail
+
+
+def scheduler_failure_message(
+    experiment: Path, job_id: int, scheduler: str, scheduler_reason: str
+) -> str:
+    """Record a failure the scheduler saw (:func:`record_scheduler_failure`) and say it as the
+    executors' error message: the runner's reason, the scheduler's words and the stderr tail."""
+    reason, tail = record_scheduler_failure(experiment, job_id, scheduler_reason)
+    shown = "\n".join(f"        {line}" for line in tail.splitlines()[-10:])
+    return (
+        f"cluster_utils job {job_id} failed: {reason}\n"
+        f"    {scheduler}: {scheduler_reason}\n"
+        f"    last lines of its stderr ({experiment / 'jobs' / str(job_id)}/stderr.log):\n"
+        f"{shown or '        (empty)'}\n"
+    )
