@@ -1,7 +1,7 @@
 """PBS overhead: N trivial jobs through profiles/pbs vs N raw `qsub` of the same job script.
 
     scripts/pbs-localhost.sh run .venv/bin/python benchmarks/pbs_overhead.py [--jobs 50]
-        [--skip-raw] [--snakemake-args ...]
+        [--repeat 3] [--skip-raw] [--snakemake-args ...]
 
 Needs a PBS server with job history on (here: `scripts/pbs-localhost.sh start`, as root; then run
 this inside its network namespace, as above). Both sides run the same trivial @cluster_main
@@ -14,7 +14,8 @@ PBS runs as many at once in both (what the node allows; no throttle on either si
 - ours: `cluster-utils grid-search CONFIG --profile pbs` (planning, Snakemake, array submission,
   status polling, results table), wall time of the whole command.
 
-Prints both wall times, their ratio, and both sides' qsub and qstat calls.
+Prints both wall times of each run, where our time went, the ratios and their median, and both
+sides' qsub and qstat calls (``cluster_overhead.py``).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def run_raw(workdir: Path, n_jobs: int) -> tuple[float, int]:
 
 
 def main() -> None:
-    result = compare(__doc__.splitlines()[0], "pbs", run_raw)
+    result = compare(__doc__.splitlines()[0], "pbs", "pbs_arrays.jsonl", run_raw)
     counts = re.findall(
         r"cluster_utils: (\d+) qsub calls \((\d+) jobs, \d+ resubmitted for resume\), (\d+) "
         r"qstat calls in (\d+) status cycles",

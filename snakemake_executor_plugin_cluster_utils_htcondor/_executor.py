@@ -28,6 +28,7 @@ from cluster_utils.backends import get_backend
 from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
+from cluster_utils.scheduler.status_sleep import InterruptibleStatusSleep
 
 from . import _adopt, _failures, _schedd, _unmatched
 
@@ -74,7 +75,7 @@ class ExecutorSettings(_HTCondorSettings):
 common_settings = _htcondor_common_settings
 
 
-class Executor(_htcondor_plugin.Executor):
+class Executor(InterruptibleStatusSleep, _htcondor_plugin.Executor):
     def __post_init__(self) -> None:
         super().__post_init__()
         settings = self.workflow.executor_settings

@@ -25,6 +25,7 @@ from cluster_utils.runner.scheduler_failures import scheduler_failure_message
 from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
+from cluster_utils.scheduler.status_sleep import InterruptibleStatusSleep
 
 from . import _arrays, _limits, _status
 from ._adopt import EarlierTask
@@ -50,7 +51,7 @@ QDEL_CHUNK = 100
 UNKNOWN_CYCLES = 5
 
 
-class Executor(ArraySubmission, RemoteExecutor):
+class Executor(InterruptibleStatusSleep, ArraySubmission, RemoteExecutor):
     """cluster_utils jobs on PBS: arrays, one qstat per status cycle, resume, adoption."""
 
     def __post_init__(self) -> None:

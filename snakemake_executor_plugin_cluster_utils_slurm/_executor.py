@@ -22,6 +22,7 @@ from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
 from cluster_utils.scheduler.runner_records import finished_on_disk
+from cluster_utils.scheduler.status_sleep import InterruptibleStatusSleep
 
 from . import _arrays, _limits, _status
 from ._adopt import EarlierTask
@@ -31,12 +32,12 @@ from ._submission import ArraySubmission
 common_settings = _slurm_common_settings
 
 #: seconds between two looks at the runners' records (a directory listing per experiment)
-MARKER_CHECK_SECONDS = 0.5
+MARKER_CHECK_SECONDS = 0.25
 
 __all__ = ["Executor", "ExecutorSettings", "common_settings"]
 
 
-class Executor(ArraySubmission, _slurm_plugin.Executor):
+class Executor(InterruptibleStatusSleep, ArraySubmission, _slurm_plugin.Executor):
     """snakemake-executor-plugin-slurm, with cluster_utils runner jobs submitted as arrays that
     run ``python -m cluster_utils.runner EXP JOB_ID`` directly, and one sacct per status cycle."""
 
@@ -46,8 +47,9 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
         self._direct = not getattr(settings, "nested_snakemake", False)
         array_limit = int(getattr(settings, "array_limit", 0) or _limits.DEFAULT_MAX_ARRAY_SIZE)
         self._max_array_tasks = max(1, min(_limits.max_array_size(), array_limit))
-        caps = [int(settings.submit_cap or 0), _limits.user_submit_limit() or 0]
-        self._submit_cap = min((c for c in caps if c > 0), default=0)
+        self._configured_cap = int(settings.submit_cap or 0)
+        self._user_limit = _limits.user_submit_limit_in_background()
+        self._resolved_cap: int | None = None
         self._max_running = int(settings.max_running_tasks or 0) or None
         batch = settings.batch_seconds
         self._batch_seconds = max(0.0, float(1.0 if batch is None else batch))
@@ -81,12 +83,22 @@ class Executor(ArraySubmission, _slurm_plugin.Executor):
                 "cluster_utils: job status always comes from sacct (Slurm accounting); "
                 "the status command setting is not used"
             )
-        if self._direct:
-            cap = self._submit_cap or "none"
-            self.logger.info(
-                "cluster_utils: runner jobs go out as Slurm arrays (at most "
-                f"{self._max_array_tasks} tasks per sbatch call, submit cap {cap})"
-            )
+
+    @property
+    def _submit_cap(self) -> int:
+        """At most this many of our jobs in Slurm (0: no cap): the profile's submit cap, lowered
+        to the accounting database's per-user limit, which is read in the background from
+        start-up on (two sacctmgr calls off the path to the first sbatch; it waits for them)."""
+        if self._resolved_cap is None:
+            caps = [self._configured_cap, self._user_limit.result() or 0]
+            self._resolved_cap = min((c for c in caps if c > 0), default=0)
+            if self._direct:
+                self.logger.info(
+                    "cluster_utils: runner jobs go out as Slurm arrays (at most "
+                    f"{self._max_array_tasks} tasks per sbatch call, submit cap "
+                    f"{self._resolved_cap or 'none'})"
+                )
+        return self._resolved_cap
 
     # --- which jobs take the direct path ------------------------------------------------------
 

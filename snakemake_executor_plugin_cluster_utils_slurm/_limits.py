@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import re
 import subprocess
+from concurrent.futures import Future, ThreadPoolExecutor
 
 #: Slurm's default MaxArraySize (task indices 0..1000)
 DEFAULT_MAX_ARRAY_SIZE = 1001
@@ -42,7 +43,7 @@ def user_submit_limit(user: str | None = None) -> int | None:
         return None
     limits: list[int | None] = []
     assoc = _run(
-        ["sacctmgr", "-nP", "show", "assoc", f"where user={user}", "format=MaxSubmit,DefaultQOS"]
+        ["sacctmgr", "-nP", "show", "assoc", "where", f"user={user}", "format=MaxSubmit,DefaultQOS"]
     )
     qos_name = "normal"
     if assoc:
@@ -50,8 +51,19 @@ def user_submit_limit(user: str | None = None) -> int | None:
             max_submit, _, default_qos = line.partition("|")
             limits.append(parse_submit_limits(max_submit))
             qos_name = default_qos.strip() or qos_name
-    qos = _run(["sacctmgr", "-nP", "show", "qos", f"where name={qos_name}", "format=MaxSubmitPU"])
+    qos = _run(
+        ["sacctmgr", "-nP", "show", "qos", "where", f"name={qos_name}", "format=MaxSubmitPU"]
+    )
     if qos:
         limits.append(parse_submit_limits(qos))
     found = [v for v in limits if v]
     return min(found) if found else None
+
+
+def user_submit_limit_in_background() -> Future[int | None]:
+    """:func:`user_submit_limit`, read in a thread while the caller goes on."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-utils-sacctmgr")
+    try:
+        return pool.submit(user_submit_limit)
+    finally:
+        pool.shutdown(wait=False)

@@ -144,7 +144,8 @@ def profile_for_run(
         interactive=interactive,
     )
     executor = profile_executor(profile)
-    cluster = detect_cluster()
+    # which cluster 3.0's detection would find matters only where it chose the profile
+    cluster = None if explicit or force_local else detect_cluster()
     if explicit or not cluster:
         require_executor(executor, f"--profile {explicit or profile}")
     else:  # 3.0's detection chose the profile

@@ -28,6 +28,7 @@ from cluster_utils.execution.snakemake import (
     CHUNK_SIZE_CONFIG_KEY,
     EXPERIMENT_CONFIG_KEY,
 )
+from cluster_utils.execution.snakemake_exit import exit_promptly
 from cluster_utils.experiment.chunks import finished_chunks, make_chunks
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.plan import planned_job_ids, read_plan
@@ -111,6 +112,19 @@ class GridWorkflow:
             return self.done_markers()
         report = self.report_file()
         return [*self.done_markers(), str(self.layout.all_data_csv), *([report] if report else [])]
+
+    def end_of_run(self) -> None:
+        """The Snakefile's ``onsuccess`` and ``onerror``: a plain ``snakemake`` run summarises
+        itself here (the cluster-utils commands do that themselves); then Snakemake's process
+        exits without waiting for its scheduler's timers or a last garbage collection
+        (:mod:`cluster_utils.execution.snakemake_exit`)."""
+        try:
+            if not self.from_cli:
+                from cluster_utils.grid.run_summary import finish_grid_run
+
+                finish_grid_run(self.layout, self.job_ids, self.settings)
+        finally:
+            exit_promptly()
 
 
 #: resource with {backend: why it cannot map the cluster_requirements}, for its executor to report

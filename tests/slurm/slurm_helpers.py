@@ -117,3 +117,16 @@ def run_uuid(log: str) -> str:
     match = re.findall(r"SLURM run ID: (\S+)", log)
     assert match, "no SLURM run ID in the log"
     return match[-1]
+
+
+def assert_at_most_in_slurm(cap: int, arrays: list[dict], records: list[dict[str, str]]) -> None:
+    """Never more than ``cap`` of a run's tasks queued or running: when an array was submitted,
+    the run's earlier tasks still unfinished and the new ones fit under the cap. ``records``:
+    sacct's JobID, Submit and End of every task of the run."""
+    for array in arrays[1:]:
+        submitted = [r for r in records if r["JobID"].startswith(array["array_job_id"] + "_")]
+        at = min(r["Submit"] for r in submitted)
+        unfinished = [
+            r for r in records if r["Submit"] < at and r["End"] > at and r not in submitted
+        ]
+        assert len(unfinished) + len(array["tasks"]) <= cap, (array, unfinished)

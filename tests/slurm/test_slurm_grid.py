@@ -25,6 +25,7 @@ from tests.slurm.slurm_helpers import (
     FAST_POLLING,
     LIFECYCLE_SCRIPT,
     GridRun,
+    assert_at_most_in_slurm,
     cli_command,
     executor_counts,
     run_uuid,
@@ -105,15 +106,7 @@ def test_snakemake_profile_from_a_checkout_with_a_submit_cap(tmp_path: Path) -> 
         "--name", uuid, "--starttime", "now-1hour", fields="JobID,State,Submit,End", expect=8
     )
     assert len(records) == 8 and {r["State"] for r in records} == {"COMPLETED"}
-    # never more than 5 of the run's tasks queued or running: when an array was submitted,
-    # the earlier tasks still unfinished and the new ones fit under the cap
-    for array in arrays[1:]:
-        submitted = [r for r in records if r["JobID"].startswith(array["array_job_id"] + "_")]
-        at = min(r["Submit"] for r in submitted)
-        unfinished = [
-            r for r in records if r["Submit"] < at and r["End"] > at and r not in submitted
-        ]
-        assert len(unfinished) + len(array["tasks"]) <= 5, (array, unfinished)
+    assert_at_most_in_slurm(5, arrays, records)
     for row in data.to_dict("records"):
         task = run.task_of(int(row["_id"]))
         assert f"{row['array']}_{row['task']}" == task

@@ -33,12 +33,12 @@ if not GRID.from_cli:
 
         start_run(GRID.layout)
 
-    onsuccess:
-        from cluster_utils.grid.run_summary import finish_grid_run
 
-        finish_grid_run(GRID.layout, GRID.job_ids, GRID.settings)
+# The end of any run: the summary of a plain `snakemake` run, and no waiting for Snakemake's
+# scheduler timers before the process exits.
+onsuccess:
+    GRID.end_of_run()
 
-    onerror:
-        from cluster_utils.grid.run_summary import finish_grid_run
 
-        finish_grid_run(GRID.layout, GRID.job_ids, GRID.settings)
+onerror:
+    GRID.end_of_run()
