@@ -2,6 +2,11 @@
 # Set up everything the tests need, from scratch, and run them: lint, format check, the whole
 # test suite (the Slurm, HTCondor and PBS tests start their localhost daemons themselves; they
 # need root). Extra arguments go to pytest, e.g. `scripts/test.sh -m "not slurm and not htcondor"`.
+#
+# The tests run in TEST_WORKERS (default 6) pytest-xdist workers at once: most of the suite waits
+# (for scheduling cycles, job sleeps, polling), not computes. `--dist loadgroup` keeps each
+# cluster's tests one after the other in one worker (tests/worker_groups.py); `-n 0` as an extra
+# argument runs everything in this one process, in order.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,4 +45,4 @@ if [ -n "$CLUSTERS_PID" ] && ! wait "$CLUSTERS_PID"; then
 fi
 
 echo "== pytest"
-exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-6}" --dist loadgroup "$@"

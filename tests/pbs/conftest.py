@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.machine_lock import machine_lock
 from tests.pbs.pbs_helpers import SCRIPT, in_cluster
 
 
@@ -29,9 +30,14 @@ def pbs_cluster() -> None:
         pytest.skip("the localhost PBS cluster needs root (scripts/pbs-localhost.sh start)")
     if shutil.which("apt-get") is None and not Path("/opt/pbs/bin/qsub").exists():
         pytest.skip("neither apt-get nor OpenPBS available to start a localhost cluster")
-    proc = subprocess.run(
-        ["bash", str(SCRIPT), "start"], capture_output=True, text=True, timeout=1200, check=False
-    )
+    with machine_lock():
+        proc = subprocess.run(
+            ["bash", str(SCRIPT), "start"],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
     if proc.returncode != 0:
         pytest.fail(
             f"scripts/pbs-localhost.sh start failed ({proc.returncode}):\n"

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers import write_config
+from tests.machine_lock import machine_lock
 from tests.pbs.pbs_helpers import in_cluster
 
 pytestmark = [pytest.mark.pbs, pytest.mark.slow, pytest.mark.usefixtures("pbs_cluster")]
@@ -38,14 +39,15 @@ def slurm_torque_wrappers() -> Path:
     if not wrapper.exists():
         if shutil.which("apt-get") is None:
             pytest.skip("slurm-wlm-torque is not installed and apt-get is missing")
-        proc = subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "slurm-wlm-torque"],
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        with machine_lock():  # no cluster start's apt-get at the same time
+            proc = subprocess.run(
+                ["apt-get", "install", "-y", "-qq", "slurm-wlm-torque"],
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
         assert proc.returncode == 0, proc.stderr[-2000:]
     return wrapper
 

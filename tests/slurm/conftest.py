@@ -19,6 +19,7 @@ import time
 import pytest
 
 from tests.helpers import REPO_ROOT
+from tests.machine_lock import machine_lock
 
 START_SCRIPT = REPO_ROOT / "scripts" / "slurm-localhost.sh"
 
@@ -29,13 +30,14 @@ def slurm_cluster() -> None:
         pytest.skip("the localhost Slurm cluster needs root (scripts/slurm-localhost.sh start)")
     if shutil.which("apt-get") is None and shutil.which("slurmctld") is None:
         pytest.skip("neither apt-get nor Slurm available to start a localhost cluster")
-    proc = subprocess.run(
-        ["bash", str(START_SCRIPT), "start"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    with machine_lock():
+        proc = subprocess.run(
+            ["bash", str(START_SCRIPT), "start"],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
     if proc.returncode != 0:
         pytest.fail(
             f"scripts/slurm-localhost.sh start failed ({proc.returncode}):\n"
