@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from cluster_utils.backends import get_backend
 from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
+from cluster_utils.scheduler.starting_process import StartingProcess
 from cluster_utils.scheduler.status_sleep import InterruptibleStatusSleep
 
 from . import _adopt, _failures, _schedd, _unmatched
@@ -87,7 +87,7 @@ class Executor(InterruptibleStatusSleep, _htcondor_plugin.Executor):
         self._warned_no_wrapper = False
         self._override_warnings = backend.OverrideWarnings(self.logger.warning)
         # the driver that started this Snakemake; when it is gone, cancel_jobs removes nothing
-        self._parent_pid = os.getppid()
+        self._starting_process = StartingProcess("HTCondor jobs", self.logger.warning)
         self._earlier_runs = _adopt.EarlierRuns()
         self._queue_unknown_warned = False
         #: adopted HTCondor jobs (ClusterIds); those writing to another event log than ours
@@ -231,14 +231,7 @@ class Executor(InterruptibleStatusSleep, _htcondor_plugin.Executor):
 
     def cancel_jobs(self, active_jobs: list[SubmittedJobInfo]) -> None:
         active_jobs = [j for j in active_jobs if not adoption.is_finished_id(j.external_jobid)]
-        if os.getppid() != self._parent_pid:
-            # kill -9 of the driver (Snakemake got SIGINT as its parent died): not a request to
-            # stop the jobs; they finish, and the same command again adopts them (_adopt)
-            self.logger.warning(
-                f"cluster_utils: the process that started this run is gone; its "
-                f"{len(active_jobs)} HTCondor jobs keep running, and running the same command "
-                "again adopts them"
-            )
+        if self._starting_process.gone(len(active_jobs)):
             active_jobs = []
         super().cancel_jobs(active_jobs)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import subprocess
 import threading
 import uuid
@@ -25,6 +24,7 @@ from cluster_utils.runner.scheduler_failures import scheduler_failure_message
 from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
+from cluster_utils.scheduler.starting_process import StartingProcess
 from cluster_utils.scheduler.status_sleep import InterruptibleStatusSleep
 
 from . import _arrays, _limits, _status
@@ -79,7 +79,7 @@ class Executor(InterruptibleStatusSleep, ArraySubmission, RemoteExecutor):
         self._unknown_cycles: dict[str, int] = {}
         self._outage = SchedulerOutage("PBS server", self.logger.warning)
         # the driver that started this Snakemake; when it is gone, cancel_jobs cancels nothing
-        self._parent_pid = os.getppid()
+        self._starting_process = StartingProcess("PBS jobs", self.logger.warning)
         #: groups of qsub options (walltime, select, ...) whose replacement was already reported
         self._replaced_reported: set[str] = set()
         self._partition_reported = False
@@ -269,19 +269,8 @@ class Executor(InterruptibleStatusSleep, ArraySubmission, RemoteExecutor):
     # --- end of run ---------------------------------------------------------------------------
 
     def cancel_jobs(self, active_jobs: list[SubmittedJobInfo]) -> None:
-        with self._lock:
-            self._backlog.clear()
-            if self._flush_timer is not None:
-                self._flush_timer.cancel()
-                self._flush_timer = None
-        if os.getppid() != self._parent_pid:
-            # kill -9 of the driver (Snakemake got SIGINT as its parent died): not a request to
-            # stop the jobs; they finish, and the same command again adopts them (_adopt)
-            self.logger.warning(
-                f"cluster_utils: the process that started this run is gone; its "
-                f"{len(active_jobs)} PBS jobs keep running, and running the same command "
-                "again adopts them"
-            )
+        self._cancel_flush(drop_backlog=True)
+        if self._starting_process.gone(len(active_jobs)):
             return
         ids = sorted(
             str(info.external_jobid)
@@ -303,10 +292,7 @@ class Executor(InterruptibleStatusSleep, ArraySubmission, RemoteExecutor):
                 )
 
     def shutdown(self) -> None:
-        with self._lock:
-            if self._flush_timer is not None:
-                self._flush_timer.cancel()
-                self._flush_timer = None
+        self._cancel_flush()
         self._job_submission_executor.shutdown(wait=True)
         super().shutdown()
         self.logger.info(

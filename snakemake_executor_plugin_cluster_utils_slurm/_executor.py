@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
 import threading
 import time
@@ -22,6 +21,7 @@ from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
 from cluster_utils.scheduler.runner_records import finished_on_disk
+from cluster_utils.scheduler.starting_process import StartingProcess
 from cluster_utils.scheduler.status_sleep import InterruptibleStatusSleep
 
 from . import _arrays, _limits, _status
@@ -71,7 +71,7 @@ class Executor(InterruptibleStatusSleep, ArraySubmission, _slurm_plugin.Executor
         #: one line when the controller (or sacct) stops answering, one when it answers again
         self._outage = SchedulerOutage("Slurm controller", self.logger.warning)
         # the driver that started this Snakemake; when it is gone, cancel_jobs cancels nothing
-        self._parent_pid = os.getppid()
+        self._starting_process = StartingProcess("Slurm jobs", self.logger.warning)
         #: groups of sbatch options (time, memory, ...) whose replacement was already reported
         self._replaced_reported: set[str] = set()
         self.sbatch_calls = 0
@@ -269,28 +269,14 @@ class Executor(InterruptibleStatusSleep, ArraySubmission, _slurm_plugin.Executor
 
     def cancel_jobs(self, active_jobs: list[SubmittedJobInfo]) -> None:
         active_jobs = [j for j in active_jobs if not adoption.is_finished_id(j.external_jobid)]
-        with self._lock:
-            self._backlog.clear()
-            if self._flush_timer is not None:
-                self._flush_timer.cancel()
-                self._flush_timer = None
-        if os.getppid() != self._parent_pid:
-            # kill -9 of the driver (Snakemake got SIGINT as its parent died): not a request to
-            # stop the jobs; they finish, and the same command again adopts them (_adopt)
-            self.logger.warning(
-                f"cluster_utils: the process that started this run is gone; its "
-                f"{len(active_jobs)} Slurm jobs keep running, and running the same command "
-                "again adopts them"
-            )
+        self._cancel_flush(drop_backlog=True)
+        if self._starting_process.gone(len(active_jobs)):
             return
         super().cancel_jobs(active_jobs)
 
     def shutdown(self) -> None:
         self._outage.close()
-        with self._lock:
-            if self._flush_timer is not None:
-                self._flush_timer.cancel()
-                self._flush_timer = None
+        self._cancel_flush()
         super().shutdown()
         if self._direct:
             self.logger.info(

@@ -79,7 +79,7 @@ def run_hp_optimization(options: OptimizationOptions) -> int:
     print_config_warnings(opened.warnings)
     settings, layout = opened.settings, opened.layout
     profile, profile_reason = profile_for_run(
-        settings, options.profile, force_local=options.force_local
+        settings, options.profile, force_local=options.force_local, strict=options.strict
     )
     try:
         hpo = HpoSettings.from_settings(settings)

@@ -40,6 +40,16 @@ class SubmissionBacklog:
             self._flush_timer = timer
         timer.start()
 
+    def _cancel_flush(self, *, drop_backlog: bool = False) -> None:
+        """No delayed flush any more; with ``drop_backlog`` (the run is cancelled) nothing more
+        of the backlog is submitted either."""
+        with self._lock:
+            if drop_backlog:
+                self._backlog.clear()
+            if self._flush_timer is not None:
+                self._flush_timer.cancel()
+                self._flush_timer = None
+
     def _flush_from_timer(self) -> None:
         with self._lock:
             self._flush_timer = None

@@ -3,6 +3,8 @@ to install, exit 2, nothing written. (A fresh venv without the extras: test_miss
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from cluster_utils.backends.missing_executor import (
     require_executor,
 )
 from cluster_utils.execution.profiles import profile_executor, profile_for_run, resolve_profile
-from tests.helpers import COUNTING_SCRIPT, Experiment
+from tests.helpers import COUNTING_SCRIPT, Experiment, write_config
 
 
 def test_bundled_profiles_name_their_executors() -> None:
@@ -58,3 +60,24 @@ def test_the_cli_stops_in_one_line(experiment: Experiment) -> None:
     assert "pip install snakemake-executor-plugin-no-such-scheduler" in errors[0]
     assert "Traceback" not in result.stderr and "usage:" not in result.stderr
     assert not (experiment.workdir / "results").exists()
+
+
+@pytest.mark.parametrize("hpo", [False, True], ids=["grid-search", "optimize"])
+def test_strict_refuses_what_pbs_cannot_express_before_anything_runs(
+    tmp_path: Path, hpo: bool
+) -> None:
+    """3.0's several-host hostname_list is one warning on PBS; with --strict both commands stop
+    with a config error naming the key (no PBS server is asked, nothing is written)."""
+    (tmp_path / "job.py").write_text(COUNTING_SCRIPT)
+    requirements = {"request_cpus": 1, "hostname_list": ["g018", "g025"]}
+    grid = {} if hpo else {"hyperparam_list": [{"param": "x", "values": [1]}]}
+    write_config(tmp_path / "exp.yaml", hpo=hpo, cluster_requirements=requirements, **grid)
+    command = "optimize" if hpo else "grid-search"
+    argv = [sys.executable, "-m", "cluster_utils.cli.main", command, "exp.yaml", "--profile"]
+    result = subprocess.run(
+        [*argv, "pbs", "--strict"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2, result.stderr
+    assert "cluster_requirements.hostname_list: PBS can place a job on one named" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "results").exists()

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import threading
+import types
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +17,9 @@ import pytest
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.scheduler import adoption
+from cluster_utils.scheduler.backlog import SubmissionBacklog
 from cluster_utils.scheduler.outage import SchedulerOutage
+from cluster_utils.scheduler.starting_process import StartingProcess
 
 executor_module = pytest.importorskip("snakemake_executor_plugin_cluster_utils_slurm._executor")
 from snakemake_executor_plugin_cluster_utils_slurm import _adopt, _status  # noqa: E402
@@ -144,9 +147,12 @@ def test_a_driver_killed_by_kill_9_leaves_its_slurm_jobs_running(caplog) -> None
         _lock=threading.Lock(),
         _backlog=[object()],
         _flush_timer=None,
-        _parent_pid=os.getppid() + 1,  # the process that started Snakemake is gone
-        logger=logging.getLogger("test_slurm_adopt"),
+        # the process that started Snakemake is gone
+        _starting_process=StartingProcess(
+            "Slurm jobs", logging.getLogger("test_slurm_adopt").warning, pid=os.getppid() + 1
+        ),
     )
+    fake._cancel_flush = types.MethodType(SubmissionBacklog._cancel_flush, fake)
     with caplog.at_level(logging.WARNING, logger="test_slurm_adopt"):
         executor_module.Executor.cancel_jobs(fake, [_info("1_0"), _info("1_1")])  # no scancel
     assert fake._backlog == []  # nothing more is submitted
