@@ -29,6 +29,7 @@ from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
 from cluster_utils.scheduler.starting_process import StartingProcess
 from cluster_utils.scheduler.status_sleep import InterruptibleStatusSleep
+from cluster_utils.scheduler.unfinished_jobs import CancelsUnfinishedJobs
 
 from . import _adopt, _failures, _schedd, _unmatched
 
@@ -75,7 +76,7 @@ class ExecutorSettings(_HTCondorSettings):
 common_settings = _htcondor_common_settings
 
 
-class Executor(InterruptibleStatusSleep, _htcondor_plugin.Executor):
+class Executor(CancelsUnfinishedJobs, InterruptibleStatusSleep, _htcondor_plugin.Executor):
     def __post_init__(self) -> None:
         super().__post_init__()
         settings = self.workflow.executor_settings

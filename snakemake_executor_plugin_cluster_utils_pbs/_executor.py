@@ -26,6 +26,7 @@ from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
 from cluster_utils.scheduler.starting_process import StartingProcess
 from cluster_utils.scheduler.status_sleep import InterruptibleStatusSleep
+from cluster_utils.scheduler.unfinished_jobs import CancelsUnfinishedJobs
 
 from . import _arrays, _limits, _status
 from ._adopt import EarlierTask
@@ -51,7 +52,7 @@ QDEL_CHUNK = 100
 UNKNOWN_CYCLES = 5
 
 
-class Executor(InterruptibleStatusSleep, ArraySubmission, RemoteExecutor):
+class Executor(CancelsUnfinishedJobs, InterruptibleStatusSleep, ArraySubmission, RemoteExecutor):
     """cluster_utils jobs on PBS: arrays, one qstat per status cycle, resume, adoption."""
 
     def __post_init__(self) -> None:

@@ -23,6 +23,7 @@ from cluster_utils.scheduler.outage import SchedulerOutage
 from cluster_utils.scheduler.runner_records import finished_on_disk
 from cluster_utils.scheduler.starting_process import StartingProcess
 from cluster_utils.scheduler.status_sleep import InterruptibleStatusSleep
+from cluster_utils.scheduler.unfinished_jobs import CancelsUnfinishedJobs
 
 from . import _arrays, _limits, _status
 from ._adopt import EarlierTask
@@ -37,7 +38,9 @@ MARKER_CHECK_SECONDS = 0.25
 __all__ = ["Executor", "ExecutorSettings", "common_settings"]
 
 
-class Executor(InterruptibleStatusSleep, ArraySubmission, _slurm_plugin.Executor):
+class Executor(
+    CancelsUnfinishedJobs, InterruptibleStatusSleep, ArraySubmission, _slurm_plugin.Executor
+):
     """snakemake-executor-plugin-slurm, with cluster_utils runner jobs submitted as arrays that
     run ``python -m cluster_utils.runner EXP JOB_ID`` directly, and one sacct per status cycle."""
 
