@@ -269,10 +269,14 @@ def test_rerun_reruns_only_the_failed_jobs_and_completes(lifecycle) -> None:
     sbatch_calls, tasks, queries, cycles = executor_counts(rerun.snakemake_log)
     assert (sbatch_calls, tasks) == (1, 2) and queries == cycles
     # every row's job ran in the Slurm task registered for it (the first run's for most)
-    uuids = {a["run"] for a in rerun.arrays()}
+    tasks_of_run: dict[str, int] = {}
+    for array in rerun.arrays():
+        tasks_of_run[array["run"]] = tasks_of_run.get(array["run"], 0) + len(array["tasks"])
     records = {}
-    for uuid in uuids:
-        records.update({r["JobID"]: r for r in sacct("--name", uuid, "--starttime", "now-1hour")})
+    for uuid, count in tasks_of_run.items():
+        # every task's record (slurmdbd may not have the last ones yet when the run ends)
+        found = sacct("--name", uuid, "--starttime", "now-1hour", expect=count)
+        records.update({r["JobID"]: r for r in found})
     for row in data.to_dict("records"):
         task = rerun.task_of(int(row["_id"]))
         assert f"{row['array']}_{row['task']}" == task
