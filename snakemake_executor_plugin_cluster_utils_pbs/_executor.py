@@ -23,7 +23,9 @@ from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.scheduler_failures import scheduler_failure_message
 from cluster_utils.scheduler import adoption
 from cluster_utils.scheduler.adoption import AdoptionCounts
+from cluster_utils.scheduler.arrays import runner_job_of
 from cluster_utils.scheduler.outage import SchedulerOutage
+from cluster_utils.scheduler.runner_records import finished_on_disk
 from cluster_utils.scheduler.starting_process import StartingProcess
 from cluster_utils.scheduler.status_sleep import InterruptibleStatusSleep
 from cluster_utils.scheduler.unfinished_jobs import CancelsUnfinishedJobs
@@ -222,7 +224,8 @@ class Executor(CancelsUnfinishedJobs, InterruptibleStatusSleep, ArraySubmission,
 
     def _lost(self, job_info: SubmittedJobInfo) -> str | None:
         """A job the answering server does not know (yet): None while it may still show up;
-        after UNKNOWN_CYCLES cycles it is reported as failed (and the reason returned)."""
+        after UNKNOWN_CYCLES cycles it is reported (and why returned): as succeeded if its
+        runner recorded it finished, else as failed."""
         external_id = str(job_info.external_jobid)
         cycles = self._unknown_cycles.get(external_id, 0) + 1
         self._unknown_cycles[external_id] = cycles
@@ -230,6 +233,13 @@ class Executor(CancelsUnfinishedJobs, InterruptibleStatusSleep, ArraySubmission,
             return None
         with self._lock:
             self._in_flight.discard(external_id)
+        runner_job = runner_job_of(job_info.aux.get("cluster_utils_argv"))
+        if runner_job and finished_on_disk([(external_id, *runner_job)]):
+            # e.g. it ended while the server was down, which then kept no history of it: the
+            # runner's record of its end stands
+            self.report_job_success(job_info)
+            self._remove_log(job_info)
+            return f"PBS no longer knows job {external_id}; its runner recorded it finished"
         reason = (
             f"PBS no longer knows job {external_id} (is job history on? qmgr -c 'set server "
             "job_history_enable=true')"
