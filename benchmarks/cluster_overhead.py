@@ -22,7 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trivial_job import JOB_SCRIPT  # benchmarks/ is on sys.path when run as a script
+# benchmarks/ is on sys.path when run as a script
+from compiled_sources import compile_sources
+from trivial_job import JOB_SCRIPT
 
 #: the per-job request of both sides
 REQUEST = {"request_cpus": 1, "memory_in_mb": 200, "request_time": "5"}
@@ -158,6 +160,7 @@ def compare(description: str, profile: str, arrays_file: str, run_raw: RawRun) -
         "--snakemake-args", nargs=argparse.REMAINDER, default=[], help="passed to snakemake"
     )
     args = parser.parse_args()
+    compile_sources()
     comparison = Comparison(args.jobs)
     for _ in range(max(1, args.repeat)):
         with tempfile.TemporaryDirectory() as tmp:

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from compiled_sources import compile_sources  # benchmarks/ is on sys.path when run as a script
+
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.experiment.plan import planned_job_ids
@@ -70,6 +72,7 @@ def main() -> None:
     parser.add_argument("--settings", type=int, default=10_000)
     parser.add_argument("--profile", default="local")
     args = parser.parse_args()
+    compile_sources()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         (workdir / "job.py").write_text("print('never run')\n")

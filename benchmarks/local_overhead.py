@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from compiled_sources import compile_sources  # benchmarks/ is on sys.path when run as a script
 from trivial_job import JOB_SCRIPT  # benchmarks/ is on sys.path when run as a script
 
 UPSTREAM_VENV = Path(tempfile.gettempdir()) / "cluster_utils_3.0.0_venv"
@@ -122,6 +123,7 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--with-upstream", action="store_true")
     args = parser.parse_args()
+    compile_sources()
 
     rows = []
     for n_jobs in args.jobs:

@@ -35,6 +35,10 @@ fi
 "$VENV/bin/python" -m pip install -q -e '.[test,slurm,htcondor]'
 # 3.0's checkpointing example (run unchanged by tests/upstream_3_0) imports torch: the CPU build
 "$VENV/bin/python" -m pip install -q torch==2.13.0
+# The editable install leaves our sources uncompiled, and where PYTHONDONTWRITEBYTECODE is set
+# (as on CI machines) every process the tests start (CLI, Snakemake, one runner per job) would
+# compile every module it imports again: compile them once.
+"$VENV/bin/python" -m compileall -q -j 0 cluster_utils cluster snakemake_executor_plugin_cluster_utils_*
 
 echo "== ruff check / ruff format --check"
 "$VENV/bin/ruff" check .

@@ -21,7 +21,7 @@ from cluster_utils.base.constants import RETURN_CODE_FOR_RESUME
 from cluster_utils.experiment import job_state
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.scheduler_failures import scheduler_failure_message
-from cluster_utils.scheduler import adoption
+from cluster_utils.scheduler import adoption, arrays
 from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.arrays import runner_job_of
 from cluster_utils.scheduler.outage import SchedulerOutage
@@ -100,16 +100,7 @@ class Executor(CancelsUnfinishedJobs, InterruptibleStatusSleep, ArraySubmission,
 
     def runner_argv(self, job: JobExecutorInterface) -> list[str] | None:
         """The runner call a job consists of, or None for jobs that need Snakemake in the job."""
-        if job.is_group() or not getattr(job, "is_shell", False):
-            return None
-        for needs_snakemake in ("conda_env_spec", "container_img_url", "env_modules"):
-            if getattr(job, needs_snakemake, None):
-                return None
-        try:
-            shellcmd = job.shellcmd
-        except Exception:
-            return None
-        return _arrays.runner_argv(shellcmd)
+        return arrays.runner_call(job)
 
     def run_jobs(self, jobs: list[JobExecutorInterface]) -> None:
         if self._main_event_loop is None:

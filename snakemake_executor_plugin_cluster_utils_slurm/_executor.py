@@ -17,7 +17,7 @@ from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
 from cluster_utils.runner.scheduler_failures import scheduler_failure_message
-from cluster_utils.scheduler import adoption
+from cluster_utils.scheduler import adoption, arrays
 from cluster_utils.scheduler.adoption import AdoptionCounts
 from cluster_utils.scheduler.outage import SchedulerOutage
 from cluster_utils.scheduler.runner_records import finished_on_disk
@@ -107,16 +107,7 @@ class Executor(
 
     def runner_argv(self, job: JobExecutorInterface) -> list[str] | None:
         """The runner call a job consists of, or None for jobs that need Snakemake in the job."""
-        if not self._direct or job.is_group() or not getattr(job, "is_shell", False):
-            return None
-        for needs_snakemake in ("conda_env_spec", "container_img_url", "env_modules"):
-            if getattr(job, needs_snakemake, None):
-                return None
-        try:
-            shellcmd = job.shellcmd
-        except Exception:
-            return None
-        return _arrays.runner_argv(shellcmd)
+        return arrays.runner_call(job) if self._direct else None
 
     def run_jobs(self, jobs: list[JobExecutorInterface]) -> None:
         if self._main_event_loop is None:

@@ -25,11 +25,11 @@ grid_search, in ``optimization_setting`` for hp_optimization) both hold the valu
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .defaults import fill_defaults
+from .errors import ConfigError as ConfigError
 from .messages import Problem, ProblemCollector, found
 from .schemas import Kind, load_schema, schema_file
 from .semantic import check_semantics
@@ -51,19 +51,6 @@ REPORT_SETTINGS = ("never", "when_finished", "every_iteration")
 STRICT_KEY = "strict_config"
 #: Sections whose unknown keys are errors even when validation is not strict.
 STRICT_SECTIONS = ("optimizer_settings",)
-
-
-class ConfigError(ValueError):
-    """The settings are invalid. ``problems`` holds one message per problem (the errors);
-    ``warnings`` what would only have been warned about (not part of the message)."""
-
-    def __init__(self, problems: Sequence[str], warnings: Sequence[str] = ()) -> None:
-        self.problems: list[str] = list(problems)
-        self.warnings: tuple[str, ...] = tuple(warnings)
-        super().__init__("\n".join(self.problems))
-
-    def __str__(self) -> str:
-        return "\n".join(self.problems)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cluster_utils.config.validation import ConfigError
+from cluster_utils.config.errors import ConfigError
 from cluster_utils.runner.local_gpus import LOCAL_GPUS_ENV_VAR
 
 #: the Snakemake resource counting GPUs (the Slurm executor reads the same name)

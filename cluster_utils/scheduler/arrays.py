@@ -21,12 +21,28 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 #: the module every cluster_utils job runs under (``python -m cluster_utils.runner EXP JOB``)
 RUNNER_MODULE = "cluster_utils.runner"
 T = TypeVar("T")
 _SHELL_OPERATORS = {";", "&&", "||", "|", "&", ">", "<", ">>"}
+
+
+def runner_call(job: Any) -> list[str] | None:
+    """The runner argv a Snakemake job consists of (:func:`runner_argv` of its shell command), or
+    None for a job that needs Snakemake inside the allocation: a group, a job with a conda
+    environment, a container or environment modules, or one that is not a shell command."""
+    if job.is_group() or not getattr(job, "is_shell", False):
+        return None
+    for needs_snakemake in ("conda_env_spec", "container_img_url", "env_modules"):
+        if getattr(job, needs_snakemake, None):
+            return None
+    try:
+        shellcmd = job.shellcmd
+    except Exception:
+        return None
+    return runner_argv(shellcmd)
 
 
 def runner_argv(shellcmd: str | None) -> list[str] | None:

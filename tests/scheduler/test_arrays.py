@@ -57,3 +57,31 @@ def test_the_array_script_runs_the_command_of_its_index(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "no job for array index 7" in unknown.stderr
     single = arrays.array_script(["echo only"], "IDX", "index", plain_single=True)
     assert single == "#!/bin/sh\necho only\n"
+
+
+class _Job:
+    """What runner_call reads of a Snakemake job (JobExecutorInterface's attributes)."""
+
+    def __init__(self, shellcmd: str, group: bool = False, **needs: str) -> None:
+        self.shellcmd, self._group, self.is_shell = shellcmd, group, True
+        self.conda_env_spec = needs.get("conda_env_spec")
+        self.container_img_url = needs.get("container_img_url")
+        self.env_modules = needs.get("env_modules")
+
+    def is_group(self) -> bool:
+        return self._group
+
+
+def test_a_runner_call_goes_straight_to_the_runner_unless_it_needs_snakemake() -> None:
+    command = f"{sys.executable} -m cluster_utils.runner /exp 17"
+    assert arrays.runner_call(_Job(command)) == [
+        sys.executable,
+        "-m",
+        arrays.RUNNER_MODULE,
+        "/exp",
+        "17",
+    ]
+    assert arrays.runner_call(_Job(command, group=True)) is None
+    for need in ("conda_env_spec", "container_img_url", "env_modules"):
+        assert arrays.runner_call(_Job(command, **{need: "x"})) is None
+    assert arrays.runner_call(_Job(f"{command} && touch x")) is None

@@ -419,7 +419,8 @@ def test_one_status_query_per_cycle_whatever_the_job_count(tmp_path: Path) -> No
     assert fake.calls["queries"] == 1
     assert len(still) == n // 2 and len(fake.calls["success"]) == n // 2
     assert fake._sacct_interval == 2  # jobs finished: sacct again after the initial interval
-    assert fake.next_seconds_between_status_checks == 0.5  # the runners' records: twice a second
+    # the runners' records are looked at between two sacct calls, four times a second
+    assert fake.next_seconds_between_status_checks == executor_module.MARKER_CHECK_SECONDS == 0.25
 
 
 def test_status_cycle_reports_failures_and_backs_off(tmp_path: Path) -> None:
