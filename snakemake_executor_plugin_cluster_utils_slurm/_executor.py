@@ -239,6 +239,13 @@ class Executor(
                 aux_logs=[str(job_info.aux.get("slurm_logfile"))],
             )
 
+    def clean_old_logs(self) -> None:
+        """The plugin's clean-up at shutdown (old logs, then every empty log directory), only
+        when no job of this run is left in Slurm: a task still queued (a killed driver's run,
+        adopted by the next) fails at its start when its log directory is gone."""
+        if not self.unfinished_jobs():
+            super().clean_old_logs()
+
     def _remove_log(self, job_info: SubmittedJobInfo) -> None:
         if self.workflow.executor_settings.keep_successful_logs:
             return

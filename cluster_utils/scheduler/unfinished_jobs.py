@@ -41,10 +41,13 @@ class CancelsUnfinishedJobs:
         super().report_job_error(job_info, msg=msg, **kwargs)  # type: ignore[misc]
 
     def cancel(self) -> None:
-        with self._unfinished_lock:
-            unfinished = list(self._unfinished.values())
-        self.cancel_jobs(unfinished)  # type: ignore[attr-defined]
+        self.cancel_jobs(self.unfinished_jobs())  # type: ignore[attr-defined]
         self.shutdown()  # type: ignore[attr-defined]
+
+    def unfinished_jobs(self) -> list[Any]:
+        """The submitted (or adopted) jobs not reported as succeeded or failed."""
+        with self._unfinished_lock:
+            return list(self._unfinished.values())
 
     def _forget(self, job_info: Any) -> None:
         with self._unfinished_lock:

@@ -100,3 +100,26 @@ def test_each_cluster_executor_cancels_its_unfinished_jobs(plugin: str) -> None:
     mro = module.Executor.__mro__
     assert mro.index(CancelsUnfinishedJobs) < mro.index(RemoteExecutor)
     assert module.Executor.cancel is CancelsUnfinishedJobs.cancel
+
+
+def test_the_slurm_log_directories_stay_while_jobs_are_left_in_slurm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At shutdown the Slurm plugin removes old logs and every empty log directory; a task still
+    queued (the run of a killed driver, adopted by the next) would then fail at its start
+    (slurmd cannot open its log). It cleans up only when no job is left."""
+    module = pytest.importorskip("snakemake_executor_plugin_cluster_utils_slurm._executor")
+    cleaned: list[bool] = []
+    monkeypatch.setattr(
+        module._slurm_plugin.Executor, "clean_old_logs", lambda self: cleaned.append(True)
+    )
+    executor = module.Executor.__new__(module.Executor)  # no Snakemake workflow needed here
+    executor._unfinished = {}
+    executor._unfinished_lock = threading.Lock()
+    queued = SimpleNamespace(external_jobid="9_3")
+    executor._unfinished[id(queued)] = queued
+    executor.clean_old_logs()
+    assert cleaned == []
+    executor._forget(queued)
+    executor.clean_old_logs()
+    assert cleaned == [True]
