@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO_ROOT
-from tests.machine_lock import machine_lock
+from tests.machine_lock import start_localhost_cluster
 
 SCRIPTS = REPO_ROOT / "scripts"
 DATA = Path(__file__).resolve().parent / "data"
@@ -97,19 +97,7 @@ class Pool:
 def htcondor_pool() -> Pool:
     if os.geteuid() != 0:
         pytest.skip("the localhost HTCondor pool needs root (debootstrap, chroot, mount)")
-    with machine_lock():
-        result = subprocess.run(
-            [str(SCRIPTS / "htcondor-localhost.sh"), "up"],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-    if result.returncode != 0:
-        pytest.fail(
-            "scripts/htcondor-localhost.sh up failed:\n" + result.stdout + result.stderr,
-            pytrace=False,
-        )
+    start_localhost_cluster(SCRIPTS / "htcondor-localhost.sh", "up", timeout=900)
     return Pool()
 
 

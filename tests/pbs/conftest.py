@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.machine_lock import machine_lock
+from tests.machine_lock import start_localhost_cluster
 from tests.pbs.pbs_helpers import SCRIPT, in_cluster
 
 
@@ -30,19 +30,7 @@ def pbs_cluster() -> None:
         pytest.skip("the localhost PBS cluster needs root (scripts/pbs-localhost.sh start)")
     if shutil.which("apt-get") is None and not Path("/opt/pbs/bin/qsub").exists():
         pytest.skip("neither apt-get nor OpenPBS available to start a localhost cluster")
-    with machine_lock():
-        proc = subprocess.run(
-            ["bash", str(SCRIPT), "start"],
-            capture_output=True,
-            text=True,
-            timeout=1200,
-            check=False,
-        )
-    if proc.returncode != 0:
-        pytest.fail(
-            f"scripts/pbs-localhost.sh start failed ({proc.returncode}):\n"
-            f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-        )
+    start_localhost_cluster(SCRIPT, "start", timeout=1200)
     # This localhost cluster exists for the tests: jobs left over from an interrupted session
     # would hold the node's two CPUs and make this session's jobs wait.
     left = subprocess.run(

@@ -19,7 +19,7 @@ import time
 import pytest
 
 from tests.helpers import REPO_ROOT
-from tests.machine_lock import machine_lock
+from tests.machine_lock import start_localhost_cluster
 
 START_SCRIPT = REPO_ROOT / "scripts" / "slurm-localhost.sh"
 
@@ -30,19 +30,7 @@ def slurm_cluster() -> None:
         pytest.skip("the localhost Slurm cluster needs root (scripts/slurm-localhost.sh start)")
     if shutil.which("apt-get") is None and shutil.which("slurmctld") is None:
         pytest.skip("neither apt-get nor Slurm available to start a localhost cluster")
-    with machine_lock():
-        proc = subprocess.run(
-            ["bash", str(START_SCRIPT), "start"],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-    if proc.returncode != 0:
-        pytest.fail(
-            f"scripts/slurm-localhost.sh start failed ({proc.returncode}):\n"
-            f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-        )
+    start_localhost_cluster(START_SCRIPT, "start", timeout=900)
     # This localhost cluster exists for the tests: jobs left over from an earlier, interrupted
     # test session would hold the node and make this session's jobs wait.
     subprocess.run(["scancel", "--user", "root"], capture_output=True, timeout=60, check=False)
