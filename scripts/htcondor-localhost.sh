@@ -208,6 +208,9 @@ mirror_dir() {
     if [ -e "$R$d" ] && [ "$(stat -c %d:%i "$d")" = "$(stat -c %d:%i "$R$d")" ]; then
         return 0
     fi
+    # a stale mount (the host directory was deleted and made again, as a fresh clone at the path of
+    # an earlier one while the pool ran) is replaced: mounting onto it fails with ENOENT
+    if mountpoint -q "$R$d" 2>/dev/null; then umount -l "$R$d" || true; fi
     mkdir -p "$R$d"
     mount --bind "$d" "$R$d"
 }

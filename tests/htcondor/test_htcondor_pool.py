@@ -7,12 +7,17 @@ tested through the CLI and `snakemake --profile` in test_htcondor_grid.py.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+
+from tests.htcondor.conftest import SCRIPTS
 
 if TYPE_CHECKING:
     from tests.htcondor.conftest import Pool
@@ -104,3 +109,38 @@ def test_extra_submission_options_win_in_the_executor(
         "RequestCpus",
     )
     assert history.stdout.split() == ["300", "1"] * 2, history.stdout + history.stderr
+
+
+def test_a_fresh_clone_at_the_path_of_an_earlier_one_is_mounted_again(
+    htcondor_pool: Pool, tmp_path: Path
+) -> None:
+    """`up` bind-mounts the checkout into the pool's root at its own path. A checkout deleted and
+    cloned again at the same path while the pool runs (as CI does) leaves a stale mount behind;
+    `up` replaces it instead of failing with "mount(2) system call failed: No such file"."""
+    root = Path(os.environ.get("HTCONDOR_ROOT", "/var/tmp/cluster-utils-htcondor"))
+    checkout = tmp_path / "checkout"
+
+    def clone_and_up(marker: str) -> subprocess.CompletedProcess[str]:
+        (checkout / "scripts").mkdir(parents=True)
+        for script in ("htcondor-localhost.sh", "htcondor-run.sh"):
+            shutil.copy2(SCRIPTS / script, checkout / "scripts" / script)
+        (checkout / "marker").write_text(marker)
+        return subprocess.run(
+            ["bash", str(checkout / "scripts" / "htcondor-localhost.sh"), "up"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "HTCONDOR_SKIP_VENV": "1"},
+            check=False,
+        )
+
+    try:
+        first = clone_and_up("first clone")
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert (root / str(checkout).lstrip("/") / "marker").read_text() == "first clone"
+        shutil.rmtree(checkout)
+        second = clone_and_up("second clone")
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert (root / str(checkout).lstrip("/") / "marker").read_text() == "second clone"
+    finally:
+        subprocess.run(["umount", "-l", str(root / str(checkout).lstrip("/"))], check=False)
