@@ -4,7 +4,8 @@
 #   scripts/pbs-localhost.sh start     build (once) + configure + start; idempotent
 #   scripts/pbs-localhost.sh stop      delete our jobs, stop the daemons, remove the namespace
 #   scripts/pbs-localhost.sh status    print server and node state; exit 0 iff the cluster is usable
-#   scripts/pbs-localhost.sh run CMD   run CMD where the cluster is (inside its network namespace)
+#   scripts/pbs-localhost.sh run CMD   run CMD where the cluster is (inside its network namespace,
+#                                      with SLURM_CONF=/dev/null unless set: see `run` below)
 #
 # OpenPBS has no Debian package: it is built from the OpenPBS source tarball (PBS_SOURCE_TARBALL,
 # else openpbs-*.tar.gz in ../shared/vendor/ or ../vendor/ next to the checkout) into /opt/pbs,
@@ -212,7 +213,11 @@ status) status ;;
 run)
   shift
   [ "$(id -u)" = 0 ] || die "must run as root"
-  exec ip netns exec "$NS" env PATH="$PREFIX/bin:$PATH" "$@"
+  # No slurmctld is reachable from the namespace: Slurm's clients there (this machine has them)
+  # would wait ~9 s for it each time, and Snakemake's Slurm plugin calls `scontrol show config` at
+  # every Snakemake start. An empty Slurm config makes them fail at once, as on a PBS-only machine
+  # (a SLURM_CONF the caller sets is kept).
+  exec ip netns exec "$NS" env PATH="$PREFIX/bin:$PATH" SLURM_CONF="${SLURM_CONF:-/dev/null}" "$@"
   ;;
 *)
   sed -n '2,27p' "$0"

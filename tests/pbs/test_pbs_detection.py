@@ -78,7 +78,9 @@ def test_slurm_torque_wrappers_are_not_detected_as_pbs(
     # this machine's own PATH: Slurm (sbatch) and its Torque wrappers, no PBS client
     assert _detect() != "pbs"
     # in the cluster's namespace PBS' qstat comes first; Slurm's sbatch is there too but its
-    # controller does not answer from inside
+    # controller does not answer from inside (with this machine's Slurm config, which
+    # `pbs-localhost.sh run` replaces by an empty one unless SLURM_CONF is set)
+    assert _detect({**os.environ, "SLURM_CONF": "/etc/slurm/slurm.conf"}, inside=True) == "pbs"
     assert _detect(inside=True) == "pbs"
 
 
