@@ -11,6 +11,7 @@ nor an installed Slurm); on CI (root on Debian 12) a failing start fails the tes
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import subprocess
@@ -34,6 +35,14 @@ def slurm_cluster() -> None:
     # This localhost cluster exists for the tests: jobs left over from an earlier, interrupted
     # test session would hold the node and make this session's jobs wait.
     subprocess.run(["scancel", "--user", "root"], capture_output=True, timeout=60, check=False)
+    # and so would a submit limit that an interrupted test_slurm_submit_limit left set
+    for limit in (
+        ["user", getpass.getuser(), "set", "MaxSubmitJobs=-1"],
+        ["qos", "normal", "set", "MaxSubmitJobsPerUser=-1"],
+    ):
+        subprocess.run(
+            ["sacctmgr", "-i", "modify", *limit], capture_output=True, timeout=60, check=False
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         queue = subprocess.run(["squeue", "-h"], capture_output=True, text=True, check=False)
