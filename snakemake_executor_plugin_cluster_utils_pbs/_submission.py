@@ -11,6 +11,7 @@ from snakemake_interface_executor_plugins.executors.base import SubmittedJobInfo
 from snakemake_interface_executor_plugins.jobs import JobExecutorInterface
 
 from cluster_utils.backends import get_backend
+from cluster_utils.backends.slurm_clients import caller_environment
 from cluster_utils.runner.scheduler_failures import record_scheduler_failure
 from cluster_utils.scheduler.backlog import SubmissionBacklog
 from cluster_utils.scheduler.earlier_runs import EarlierRunAdoption
@@ -104,7 +105,14 @@ class ArraySubmission(SubmissionBacklog, EarlierRunAdoption):
         self.qsub_calls += 1
         try:
             return subprocess.run(
-                command, input=script, capture_output=True, text=True, timeout=300, check=False
+                command,
+                input=script,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+                # qsub -V: the jobs see the user's environment, not Snakemake's empty Slurm config
+                env=caller_environment(os.environ),
             )
         except (OSError, subprocess.SubprocessError) as exc:
             return subprocess.CompletedProcess(command, 1, "", str(exc))

@@ -13,6 +13,7 @@ import yaml
 
 from cluster_utils.backends import get_backend
 from cluster_utils.backends.missing_executor import require_executor
+from cluster_utils.backends.slurm_clients import slurm_controller_answers
 from cluster_utils.base.workflow_files import profile_dir
 from cluster_utils.config.validation import strict_requested
 from cluster_utils.experiment.settings import run_locally_setting
@@ -61,11 +62,6 @@ def is_pbs() -> bool:
     return "pbs_version" in _output(["qstat", "--version"])[1]
 
 
-def _slurm_answers() -> bool:
-    code, text = _output(["scontrol", "ping"])
-    return code == 0 and "UP" in text
-
-
 def _submit_command(cluster: str) -> str | None:
     command = next((c for c in SUBMIT_COMMANDS[cluster] if shutil.which(c)), None)
     if cluster == "pbs" and command is not None and not is_pbs():
@@ -79,9 +75,19 @@ def detect_cluster() -> str | None:
     Where both Slurm's sbatch and a real PBS are found (a machine with both clients), Slurm is
     chosen only if its controller answers."""
     found = [cluster for cluster in SUBMIT_COMMANDS if _submit_command(cluster)]
-    if "slurm" in found and "pbs" in found and not _slurm_answers():
+    if "slurm" in found and "pbs" in found and slurm_controller_answers() is not True:
         found.remove("slurm")
     return found[0] if found else None
+
+
+#: executors whose Snakemake process gets an empty Slurm config where Slurm's controller does not
+#: answer (backends.slurm_clients: Snakemake's Slurm plugin would wait for it at each start)
+QUIET_SLURM_EXECUTORS = frozenset({"cluster-utils-pbs"})
+
+
+def quiets_slurm(profile: Path) -> bool:
+    """Whether this profile's Snakemake process runs with ``quiet_slurm_environment``."""
+    return profile_executor(profile) in QUIET_SLURM_EXECUTORS
 
 
 def profile_executor(profile: Path) -> str:

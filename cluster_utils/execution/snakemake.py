@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from cluster_utils.backends.slurm_clients import quiet_slurm_environment
 from cluster_utils.base.workflow_files import snakefile
 from cluster_utils.experiment.layout import ExperimentLayout
 from cluster_utils.runner.driver_watch import DRIVER_ENV_VAR, driver_identity
@@ -113,12 +114,15 @@ def run_snakemake(
     log_to_console: bool = False,
     jobs_die_with_driver: bool = False,
     job_environment: dict[str, str] | None = None,
+    quiet_slurm: bool = False,
 ) -> int:
     """Run Snakemake and return its exit code; Ctrl-C stops the jobs within seconds.
 
     ``jobs_die_with_driver`` (local runs): the jobs stop when this process dies, even by kill -9.
     Cluster jobs are left running instead; the next run finds their results.
-    ``job_environment``: variables added to the environment of Snakemake and so of its jobs."""
+    ``job_environment``: variables added to the environment of Snakemake and so of its jobs.
+    ``quiet_slurm``: Snakemake gets backends.slurm_clients' empty Slurm config where Slurm's
+    controller does not answer (the executor hands the caller's back to the jobs)."""
     # Ctrl-C / kill -INT / kill -TERM stop the run even where the caller ignored SIGINT
     # (background jobs of non-interactive shells start with SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -135,7 +139,7 @@ def run_snakemake(
             # reaches them all (Snakemake itself would wait for running local jobs to end).
             start_new_session=True,
             cwd=str(layout.root),
-            env=_child_environment(jobs_die_with_driver, job_environment),
+            env=_child_environment(jobs_die_with_driver, job_environment, quiet_slurm),
         )
         interrupted = 0
         while True:
@@ -157,15 +161,19 @@ def run_snakemake(
 
 
 def _child_environment(
-    jobs_die_with_driver: bool, extra: dict[str, str] | None
+    jobs_die_with_driver: bool, extra: dict[str, str] | None, quiet_slurm: bool
 ) -> dict[str, str] | None:
     """Snakemake's environment (None: this process's own)."""
-    if not jobs_die_with_driver and not extra:
+    if not jobs_die_with_driver and not extra and not quiet_slurm:
         return None
     env = {**os.environ, **(extra or {})}
     if jobs_die_with_driver:
         env[DRIVER_ENV_VAR] = driver_identity()
-    return env
+    return quiet_slurm_environment(env, say=_say) if quiet_slurm else env
+
+
+def _say(message: str) -> None:
+    print(f"cluster_utils: {message}", file=sys.stderr, flush=True)
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cluster_utils.base.exit_codes import run_exit_code
 from cluster_utils.execution.local_gpus import LocalGpus, local_gpus
-from cluster_utils.execution.profiles import profile_for_run, resolve_profile
+from cluster_utils.execution.profiles import profile_for_run, quiets_slurm, resolve_profile
 from cluster_utils.execution.snakemake import (
     acquire_run_lock,
     run_snakemake,
@@ -122,6 +122,7 @@ def _run_planned(
         log_to_console=options.verbose,
         jobs_die_with_driver=is_local,
         job_environment=gpus.environment(),
+        quiet_slurm=quiets_slurm(profile),
     )
     display.close()
     warnings = (*opened.warnings, *plan.warnings)

@@ -30,7 +30,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cluster_utils.backends.slurm_clients import quiet_slurm_environment
 from cluster_utils.execution.local_gpus import LocalGpus
+from cluster_utils.execution.profiles import quiets_slurm
 from cluster_utils.execution.snakemake import (
     BATCH_CONFIG_KEY,
     die_with_parent,
@@ -190,6 +192,10 @@ class SnakemakeBatchExecutor(JobExecutor):
         # The driver applies 3.0's abort rule itself, counting this command's jobs only.
         # No driver watch: cluster jobs outlive the driver (a rerun re-attaches to them).
         self._env = {**os.environ, ABORT_RULE_ENV_VAR: "0"}
+        if quiets_slurm(profile):  # one Snakemake start per batch (backends.slurm_clients)
+            self._env = quiet_slurm_environment(
+                self._env, say=lambda notice: print(f"cluster_utils: {notice}", file=sys.stderr)
+            )
 
     def submit(self, job_ids: list[int]) -> None:
         directory = self.layout.hpo_batches_dir / f"batch_{min(job_ids)}"
