@@ -33,6 +33,23 @@ def in_cluster(argv: list[str]) -> list[str]:
     return [*IN_CLUSTER, *argv]
 
 
+def run_in_cluster(argv: list[str], cwd: Path, *, timeout: float = 400, **kwargs: Any) -> str:
+    """Run ``argv`` inside the cluster's namespace and return its output; the test fails with
+    the output's end unless it exits 0 (``kwargs`` go to subprocess.run: env, input)."""
+    proc = subprocess.run(
+        in_cluster(argv),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **kwargs,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    return output
+
+
 def cli_command(config: Path, *snakemake_args: str, profile: str | None = "pbs") -> list[str]:
     """The grid-search command, run inside the cluster's namespace."""
     chosen = ["--profile", profile] if profile else []

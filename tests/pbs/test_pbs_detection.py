@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import write_config
 from tests.machine_lock import machine_lock
-from tests.pbs.pbs_helpers import in_cluster
+from tests.pbs.pbs_helpers import in_cluster, run_in_cluster
 
 pytestmark = [pytest.mark.pbs, pytest.mark.slow, pytest.mark.usefixtures("pbs_cluster")]
 
@@ -97,16 +97,9 @@ def test_hp_optimization_on_pbs_through_the_3_0_entry_point(tmp_path: Path) -> N
         },
         cluster_requirements={"request_cpus": 1, "memory_in_mb": 200, "request_time": "5"},
     )
-    proc = subprocess.run(
-        in_cluster([sys.executable, "-m", "cluster_utils.hp_optimization", str(config)]),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=400,
-        check=False,
+    output = run_in_cluster(
+        [sys.executable, "-m", "cluster_utils.hp_optimization", str(config)], tmp_path
     )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-4000:]
     assert "pbs detected" in output, output[-2000:]
     results = tmp_path / "results" / "pbs_hpo"
     data = pd.read_csv(results / "all_data.csv")

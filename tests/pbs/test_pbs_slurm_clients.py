@@ -6,7 +6,6 @@ empty Slurm config (backends.slurm_clients), and the jobs still get the user's e
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from cluster_utils.backends.slurm_clients import CALLER_SLURM_CONF, QUIET_NOTICE
 from tests.helpers import write_config
-from tests.pbs.pbs_helpers import in_cluster
+from tests.pbs.pbs_helpers import run_in_cluster
 
 pytestmark = [pytest.mark.pbs, pytest.mark.slow, pytest.mark.usefixtures("pbs_cluster")]
 
@@ -41,17 +40,7 @@ def _job_script(tmp_path: Path) -> Path:
 
 
 def _run(tmp_path: Path, environment: list[str], argv: list[str]) -> str:
-    proc = subprocess.run(
-        in_cluster(["env", *environment, sys.executable, *argv]),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=400,
-        check=False,
-    )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-4000:]
-    return output
+    return run_in_cluster(["env", *environment, sys.executable, *argv], tmp_path)
 
 
 def test_grid_through_the_3_0_entry_point_with_slurm_conf_unset(tmp_path: Path) -> None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from cluster_utils.experiment.layout import ExperimentLayout
-from tests.pbs.pbs_helpers import in_cluster
+from tests.pbs.pbs_helpers import run_in_cluster
 from tests.upstream_3_0.test_upstream30_examples import PRE_JOB_SCRIPT_OUTPUT, make_git_project
 from tests.upstream_3_0.upstream30 import YES_TWICE, checkout, read_table
 
@@ -33,28 +32,21 @@ def test_3_0_basic_example_runs_unchanged_on_detected_pbs(tmp_path: Path) -> Non
     results = tmp_path / "results"
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    proc = subprocess.run(
-        in_cluster(
-            [
-                "python",
-                "-m",
-                "cluster_utils.grid_search",
-                "examples/basic/grid_search.json",
-                f"results_dir={str(results)!r}",
-                "no_user_interaction=True",
-                f"samples={SAMPLES}",
-            ]
-        ),
-        cwd=root,
+    output = run_in_cluster(
+        [
+            "python",
+            "-m",
+            "cluster_utils.grid_search",
+            "examples/basic/grid_search.json",
+            f"results_dir={str(results)!r}",
+            "no_user_interaction=True",
+            f"samples={SAMPLES}",
+        ],
+        root,
         env=env,
-        capture_output=True,
-        text=True,
         input=YES_TWICE,
         timeout=300,
-        check=False,
     )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-4000:]
     assert "pbs detected, submitting jobs to it" in output, output[-4000:]
     assert output.count("warning: cluster_requirements.hostname_list") == 1, output[-4000:]
 
