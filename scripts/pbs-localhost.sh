@@ -220,7 +220,7 @@ run)
   exec ip netns exec "$NS" env PATH="$PREFIX/bin:$PATH" SLURM_CONF="${SLURM_CONF:-/dev/null}" "$@"
   ;;
 *)
-  sed -n '2,27p' "$0"
+  sed -n '2,29p' "$0"
   exit 2
   ;;
 esac

@@ -28,7 +28,8 @@ CALLER_SLURM_CONF = "CLUSTER_UTILS_CALLER_SLURM_CONF"
 def slurm_controller_answers() -> bool | None:
     """Whether Slurm's controller answers ``scontrol ping`` (None: no Slurm clients here).
 
-    Asked once per process: where the controller does not answer, asking takes ~9 s."""
+    Asked once per process. ``scontrol ping`` gives up at once where the controller does not
+    answer (~15 ms measured, where ``scontrol show config`` waited ~9 s)."""
     if shutil.which("scontrol") is None:
         return None
     try:
