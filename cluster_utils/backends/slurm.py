@@ -268,7 +268,11 @@ def request_resume(wait_seconds: float = 300.0) -> int | None:
         except (OSError, subprocess.SubprocessError) as e:
             print(f"cluster_utils: cannot requeue Slurm job {job_id}: {e}", file=sys.stderr)
             return None
-        if proc.returncode != 0:
+        # Slurm signals every process of the job once it accepts the requeue, scontrol too:
+        # under load, scontrol can die of that SIGTERM before it exits 0 (seen on CI; the
+        # script then ran again in place until Slurm killed it). Stopped means accepted.
+        stopping = stopped.is_set() or proc.returncode == -signal.SIGTERM
+        if proc.returncode != 0 and not stopping:
             msg = (proc.stderr or proc.stdout).strip()
             print(f"cluster_utils: cannot requeue Slurm job {job_id}: {msg}", file=sys.stderr)
             return None
