@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from tests.cluster_helpers import ClusterGridRun, fast_polling, lifecycle_script
@@ -119,14 +120,24 @@ def run_uuid(log: str) -> str:
     return match[-1]
 
 
+#: sacct's times are whole seconds, and a task's End comes after its runner recorded the end
+#: (which frees its place under the cap): on a loaded machine up to a second or so later
+END_LAG = timedelta(seconds=2)
+
+
 def assert_at_most_in_slurm(cap: int, arrays: list[dict], records: list[dict[str, str]]) -> None:
     """Never more than ``cap`` of a run's tasks queued or running: when an array was submitted,
-    the run's earlier tasks still unfinished and the new ones fit under the cap. ``records``:
-    sacct's JobID, Submit and End of every task of the run."""
+    the run's earlier tasks still unfinished (ending more than :data:`END_LAG` after it) and the
+    new ones fit under the cap. ``records``: sacct's JobID, Submit and End of every task of the
+    run."""
     for array in arrays[1:]:
         submitted = [r for r in records if r["JobID"].startswith(array["array_job_id"] + "_")]
-        at = min(r["Submit"] for r in submitted)
+        at = min(datetime.fromisoformat(r["Submit"]) for r in submitted)
         unfinished = [
-            r for r in records if r["Submit"] < at and r["End"] > at and r not in submitted
+            r
+            for r in records
+            if r not in submitted
+            and datetime.fromisoformat(r["Submit"]) < at
+            and datetime.fromisoformat(r["End"]) > at + END_LAG
         ]
         assert len(unfinished) + len(array["tasks"]) <= cap, (array, unfinished)
