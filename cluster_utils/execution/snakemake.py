@@ -169,10 +169,11 @@ def _child_environment(
     env = {**os.environ, **(extra or {})}
     if jobs_die_with_driver:
         env[DRIVER_ENV_VAR] = driver_identity()
-    return quiet_slurm_environment(env, say=_say) if quiet_slurm else env
+    return quiet_slurm_environment(env, say=print_notice) if quiet_slurm else env
 
 
-def _say(message: str) -> None:
+def print_notice(message: str) -> None:
+    """One line for the user on stderr, as the driver's other notices."""
     print(f"cluster_utils: {message}", file=sys.stderr, flush=True)
 
 

@@ -36,6 +36,7 @@ from cluster_utils.execution.profiles import quiets_slurm
 from cluster_utils.execution.snakemake import (
     BATCH_CONFIG_KEY,
     die_with_parent,
+    print_notice,
     snakemake_argv,
 )
 from cluster_utils.experiment import job_state
@@ -193,9 +194,7 @@ class SnakemakeBatchExecutor(JobExecutor):
         # No driver watch: cluster jobs outlive the driver (a rerun re-attaches to them).
         self._env = {**os.environ, ABORT_RULE_ENV_VAR: "0"}
         if quiets_slurm(profile):  # one Snakemake start per batch (backends.slurm_clients)
-            self._env = quiet_slurm_environment(
-                self._env, say=lambda notice: print(f"cluster_utils: {notice}", file=sys.stderr)
-            )
+            self._env = quiet_slurm_environment(self._env, say=print_notice)
 
     def submit(self, job_ids: list[int]) -> None:
         directory = self.layout.hpo_batches_dir / f"batch_{min(job_ids)}"
